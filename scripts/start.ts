@@ -1,0 +1,139 @@
+// `npm start`: the whole product in one process, on an embedded default when nothing is configured.
+//  1. secrets: NEXTAUTH_SECRET and SPENDLENS_ENCRYPTION_KEY generated once and kept in the data dir;
+//  2. database: DATABASE_URL, or embedded Postgres (PGlite) persisted in the data dir (.spendlens/);
+//  3. migrations applied; Prisma client generated and the Next.js app built when missing or stale;
+//  4. Next.js on PORT (3000), the logging proxy on PROXY_PORT (3100), and, without REDIS_URL,
+//     the in-process job runner (with REDIS_URL, jobs run in `npm run worker`).
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { dataDir, startEmbeddedPostgres, type EmbeddedPostgres } from "../lib/db/embedded";
+import { migrate } from "../lib/db/migrate";
+
+const root = process.cwd();
+const dev = process.argv.includes("--dev");
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? "0.0.0.0";
+const log = (line: string) => console.log(`[spendlens] ${line}`);
+
+function loadOrCreateSecrets(dir: string): void {
+  const file = path.join(dir, "secrets.json");
+  const saved: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  let changed = false;
+  for (const name of ["NEXTAUTH_SECRET", "SPENDLENS_ENCRYPTION_KEY"]) {
+    if (process.env[name]) continue;
+    if (!saved[name]) {
+      saved[name] = randomBytes(32).toString("base64");
+      changed = true;
+    }
+    process.env[name] = saved[name];
+  }
+  if (changed) writeFileSync(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
+}
+
+/** Hash of everything the Next.js build depends on, to rebuild only when it changed. */
+function sourceHash(): string {
+  const h = createHash("sha256");
+  const walk = (p: string) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p).sort()) if (e !== "node_modules" && e !== "generated" && !e.startsWith(".")) walk(path.join(p, e));
+    } else if (/\.(tsx?|jsx?|css|json|prisma|mjs)$/.test(p)) {
+      h.update(p).update(readFileSync(p));
+    }
+  };
+  for (const p of ["app", "lib", "components", "next.config.js", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"]) walk(path.join(root, p));
+  return h.digest("hex");
+}
+
+function run(cmd: string, args: string[]) {
+  execFileSync(cmd, args, { stdio: "inherit", cwd: root, env: process.env });
+}
+
+function ensureBuilt(): void {
+  const bin = (name: string) => path.join(root, "node_modules/.bin", name);
+  if (!existsSync(path.join(root, "lib/db/generated/client.ts"))) {
+    log("generating the Prisma client");
+    run(bin("prisma"), ["generate"]);
+  }
+  if (dev) return;
+  const stamp = path.join(root, ".next/spendlens-source-hash");
+  const hash = sourceHash();
+  if (existsSync(path.join(root, ".next/BUILD_ID")) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return;
+  log("building the web app (first start or sources changed; takes a minute or two)");
+  run(bin("prisma"), ["generate"]);
+  run(bin("next"), ["build"]);
+  writeFileSync(stamp, hash);
+}
+
+async function main() {
+  const dir = dataDir();
+  mkdirSync(dir, { recursive: true });
+  loadOrCreateSecrets(dir);
+  process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+  ensureBuilt();
+
+  let embedded: EmbeddedPostgres | undefined;
+  if (!process.env.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres();
+    process.env.DATABASE_URL = embedded.url;
+    log(`no DATABASE_URL: embedded Postgres (PGlite) with data in ${path.join(dir, "pgdata")}`);
+  }
+  const migrated = await migrate(process.env.DATABASE_URL!, { log });
+  log(`database ready (${migrated.applied.length} migration(s) applied now, ${migrated.alreadyApplied} before)`);
+
+  const { default: next } = await import("next");
+  const app = next({ dev, dir: root, hostname: "localhost", port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  log(`app on http://localhost:${port}`);
+
+  const stops: Array<() => Promise<void>> = [];
+  const proxyPort = Number(process.env.PROXY_PORT ?? 3100);
+  if (proxyPort > 0) {
+    try {
+      const { startProxyServer } = await import("../lib/proxy/server");
+      const proxy = await startProxyServer({ port: proxyPort, host });
+      log(`proxy on http://localhost:${proxy.port}/proxy/openai/v1 (see docs/proxy.md)`);
+      stops.push(() => proxy.close());
+    } catch (err) {
+      log(`proxy not started: ${(err as Error).message}`);
+    }
+  }
+
+  if (process.env.REDIS_URL) {
+    log("REDIS_URL set: background jobs run in `npm run worker`");
+  } else {
+    const { startInProcessRunner } = await import("../lib/queue/inprocess");
+    const { handlers } = await import("../workers/registry");
+    const runner = startInProcessRunner({ handlers, log });
+    stops.push(() => runner.stop());
+    log("no REDIS_URL: background jobs run in this process");
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    server.close();
+    for (const stop of stops) await stop().catch(() => {});
+    const { closeDb } = await import("../lib/db/client");
+    await closeDb();
+    // PGlite must close cleanly so its files are consistent at the next start.
+    if (embedded) await embedded.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
