@@ -41,6 +41,8 @@ export type NormalisedCall = {
   outputTokens: number;
   cachedInputTokens: number;
   cacheWriteTokens: number;
+  /** Part of cacheWriteTokens written with a 1 h TTL (Anthropic); absent = 0. */
+  cacheWrite1hTokens?: number;
   reasoningTokens: number;
   tokensEstimated: boolean;
   finishReason: string | null;

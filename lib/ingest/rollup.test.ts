@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT, addLatencyBuckets, hourOf, latencyBucket, latencyPercentile } from "./rollup";
+
+function histogram(latencies: number[]): number[] {
+  const h = new Array(LATENCY_BUCKET_COUNT).fill(0);
+  for (const l of latencies) h[latencyBucket(l)]++;
+  return h;
+}
+
+describe("latency buckets", () => {
+  it("puts a latency equal to a bound into the bucket above it, and beyond the last bound into the open bucket", () => {
+    expect(latencyBucket(0)).toBe(0);
+    expect(latencyBucket(49.9)).toBe(0);
+    expect(latencyBucket(50)).toBe(1);
+    expect(latencyBucket(999)).toBe(LATENCY_BUCKET_BOUNDS_MS.indexOf(1000));
+    expect(latencyBucket(1000)).toBe(LATENCY_BUCKET_BOUNDS_MS.indexOf(1000) + 1);
+    expect(latencyBucket(10_000_000)).toBe(LATENCY_BUCKET_COUNT - 1);
+  });
+
+  it("estimates p50/p95 within the bucket that holds them, close to the exact percentile", () => {
+    // 1000 latencies spread 100..2100 ms: exact p50 = 1100, p95 = 2000.
+    const lat = Array.from({ length: 1000 }, (_, i) => 100 + i * 2);
+    const h = histogram(lat);
+    const p50 = latencyPercentile(h, 50)!;
+    const p95 = latencyPercentile(h, 95)!;
+    expect(p50).toBeGreaterThanOrEqual(1000);
+    expect(p50).toBeLessThan(1500);
+    expect(Math.abs(p50 - 1100) / 1100).toBeLessThan(0.15);
+    expect(p95).toBeGreaterThanOrEqual(1500);
+    expect(p95).toBeLessThanOrEqual(2100);
+    expect(Math.abs(p95 - 2000) / 2000).toBeLessThan(0.1);
+  });
+
+  it("returns null for an empty histogram, the floor of the open bucket, and rejects a bad p", () => {
+    expect(latencyPercentile(new Array(LATENCY_BUCKET_COUNT).fill(0), 50)).toBeNull();
+    expect(latencyPercentile(histogram([500_000, 600_000]), 50)).toBe(LATENCY_BUCKET_BOUNDS_MS[LATENCY_BUCKET_BOUNDS_MS.length - 1]);
+    expect(() => latencyPercentile([1], 0)).toThrow(/p must be/);
+  });
+
+  it("adds histograms element-wise, tolerating short arrays (rows written before a bucket was added)", () => {
+    const sum = addLatencyBuckets([1, 2], histogram([10, 60, 60]));
+    expect(sum.length).toBe(LATENCY_BUCKET_COUNT);
+    expect(sum.slice(0, 3)).toEqual([2, 4, 0]);
+  });
+
+  it("keys rollups by UTC hour", () => {
+    expect(hourOf(new Date("2026-12-04T16:59:59.999Z")).toISOString()).toBe("2026-12-04T16:00:00.000Z");
+    expect(hourOf(new Date("2026-12-04T17:00:00+05:30")).toISOString()).toBe("2026-12-04T11:00:00.000Z");
+  });
+});
