@@ -113,6 +113,16 @@ async function main() {
     const { handlers } = await import("../workers/registry");
     const runner = startInProcessRunner({ handlers, log });
     stops.push(() => runner.stop());
+    const { enqueueInProcess } = await import("../lib/queue/inprocess");
+    const { SCHEDULES } = await import("../lib/queue/schedules");
+    for (const s of SCHEDULES) {
+      const fire = () =>
+        void enqueueInProcess(s.queue, s.name, s.data, { dedupeKey: `schedule:${s.id}` }).catch((err) => log(`schedule ${s.id}: ${(err as Error).message}`));
+      const timer = setInterval(fire, s.everyMs);
+      timer.unref();
+      setTimeout(fire, 30_000).unref();
+      stops.push(async () => clearInterval(timer));
+    }
     log("no REDIS_URL: background jobs run in this process");
   }
 

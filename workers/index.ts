@@ -1,7 +1,8 @@
 // `npm run worker`: BullMQ workers for every queue (production mode, REDIS_URL and DATABASE_URL set).
 import { migrate } from "../lib/db/migrate";
 import { closeDb, databaseUrl } from "../lib/db/client";
-import { startBullWorker } from "../lib/queue/bullmq";
+import { bullQueue, startBullWorker } from "../lib/queue/bullmq";
+import { SCHEDULES } from "../lib/queue/schedules";
 import type { QueueName } from "../lib/queue/types";
 import { handlers } from "./registry";
 
@@ -14,6 +15,9 @@ async function main() {
   const workers = Object.entries(handlers).map(([queue, handler]) =>
     startBullWorker(queue as QueueName, handler!, Number(process.env.WORKER_CONCURRENCY ?? 2)),
   );
+  for (const s of SCHEDULES) {
+    await bullQueue(s.queue).upsertJobScheduler(s.id, { every: s.everyMs }, { name: s.name, data: s.data });
+  }
   console.log(`[worker] listening on queues: ${Object.keys(handlers).join(", ")}`);
   const shutdown = async () => {
     console.log("[worker] shutting down");
