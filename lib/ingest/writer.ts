@@ -1,0 +1,273 @@
+// Store validated events: redact -> normalise -> price -> take out the static prompt -> cap bodies, then
+// ONE SQL statement per batch that inserts the prompt blobs, the calls (ON CONFLICT DO NOTHING: the
+// event id is the idempotency key) and the hourly rollups computed from the rows actually inserted, so a
+// resent event never creates a second row nor counts twice. One statement = one transaction = one round
+// trip; Postgres is the limit, so per-event work in Node stays small.
+import { getPool } from "../db/client";
+import { countTokens } from "../tokens/count";
+import { apiKindOf } from "./api-kind";
+import { priceStoredCall } from "./call-cost";
+import type { IngestEvent, NormalisedCall } from "./event";
+import { normaliseEvent } from "./normalise";
+import { loadOrgPricing, type OrgPricing } from "./price-overrides";
+import { extractStaticPrompt } from "./prompts";
+import { redactEvent } from "./redact";
+import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT } from "./rollup";
+import { bodyMaxChars, capJsonSize } from "./truncate";
+
+export type IngestSource = "sdk" | "proxy" | "api" | "otlp" | "import" | "demo" | "replay";
+export const INGEST_SOURCES: readonly IngestSource[] = ["sdk", "proxy", "api", "otlp", "import", "demo", "replay"];
+
+export type WriteContext = { projectId: string; organizationId: string; source: IngestSource; replayRunId?: string };
+export type WriteResult = { inserted: number; duplicates: number; insertedIds: string[] };
+
+const ERROR_MESSAGE_MAX_CHARS = 4000;
+
+/** One Call row as sent to jsonb_to_recordset (keys = column names). */
+type CallRow = {
+  eventId: string;
+  timestamp: string;
+  provider: string;
+  endpoint: string;
+  model: string | null;
+  status: number;
+  errorMessage: string | null;
+  latencyMs: number | null;
+  ttftMs: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  reasoningTokens: number;
+  tokensEstimated: boolean;
+  costUsd: number | null;
+  costBreakdown: unknown;
+  priceVersion: string | null;
+  finishReason: string | null;
+  outputText: string | null;
+  feature: string | null;
+  endUser: string | null;
+  session: string | null;
+  environment: string | null;
+  tags: Record<string, unknown> | null;
+  batch: boolean;
+  serviceTier: string | null;
+  promptHash: string | null;
+  request: unknown;
+  response: unknown;
+  truncated: boolean;
+  redactions: unknown;
+};
+
+type BlobRow = { hash: string; text: string; tokens: number | null };
+
+// Hashes of prompt blobs this process has seen committed, per project: their text need not be re-sent.
+const knownBlobs = new Map<string, Set<string>>();
+const KNOWN_BLOBS_PER_PROJECT = 20_000;
+
+function isKnownBlob(projectId: string, hash: string): boolean {
+  return knownBlobs.get(projectId)?.has(hash) ?? false;
+}
+function rememberBlobs(projectId: string, hashes: Iterable<string>): void {
+  let set = knownBlobs.get(projectId);
+  if (!set) knownBlobs.set(projectId, (set = new Set()));
+  if (set.size > KNOWN_BLOBS_PER_PROJECT) set.clear();
+  for (const h of hashes) set.add(h);
+}
+
+function capText(text: string | null, max: number): { text: string | null; cut: boolean } {
+  if (text === null || text.length <= max) return { text, cut: false };
+  return { text: `${text.slice(0, max)}\u2026[truncated ${text.length - max} chars]`, cut: true };
+}
+
+/** Everything stored for one event, without touching the database (exported for tests and benchmarks). */
+export function prepareCall(
+  event: IngestEvent,
+  pricing: OrgPricing,
+  maxBodyChars: number = bodyMaxChars(),
+): { row: CallRow; blob: BlobRow | null; normalised: NormalisedCall } {
+  const { event: clean, redactions } = redactEvent(event);
+  const n = normaliseEvent(clean);
+  const priced = priceStoredCall(n, pricing);
+  const kind = apiKindOf(clean);
+  const extracted = extractStaticPrompt(kind, clean.request);
+  const request = capJsonSize(extracted ? extracted.request : clean.request, maxBodyChars);
+  const response = clean.response === null ? { value: null, truncated: false } : capJsonSize(clean.response, maxBodyChars);
+  const output = capText(n.outputText, maxBodyChars);
+  const errorMessage = capText(n.errorMessage, ERROR_MESSAGE_MAX_CHARS).text;
+  const row: CallRow = {
+    eventId: n.eventId,
+    timestamp: n.timestamp.toISOString(),
+    provider: n.provider,
+    endpoint: n.endpoint,
+    model: n.model,
+    status: n.status,
+    errorMessage,
+    latencyMs: n.latencyMs,
+    ttftMs: n.ttftMs,
+    inputTokens: n.inputTokens,
+    outputTokens: n.outputTokens,
+    cachedInputTokens: n.cachedInputTokens,
+    cacheWriteTokens: n.cacheWriteTokens,
+    cacheWrite1hTokens: n.cacheWrite1hTokens ?? 0,
+    reasoningTokens: n.reasoningTokens,
+    tokensEstimated: n.tokensEstimated,
+    costUsd: priced.costUsd,
+    costBreakdown: priced.costBreakdown,
+    priceVersion: priced.priceVersion,
+    finishReason: n.finishReason,
+    outputText: output.text,
+    feature: n.feature,
+    endUser: n.endUser,
+    session: n.session,
+    environment: n.environment,
+    tags: clean.tags && Object.keys(clean.tags).length > 0 ? clean.tags : null,
+    batch: n.batch,
+    serviceTier: n.serviceTier,
+    promptHash: extracted?.hash ?? null,
+    request: request.value,
+    response: response.value,
+    truncated: request.truncated || response.truncated || output.cut,
+    redactions: redactions.length > 0 ? redactions : null,
+  };
+  const blob = extracted ? { hash: extracted.hash, text: extracted.text, tokens: null } : null;
+  return { row, blob, normalised: n };
+}
+
+// Postgres jsonb rejects \u0000 and lone surrogates, which JSON.stringify emits as escapes: one bad
+// character must not fail a whole batch, so they become U+FFFD.
+const PG_UNSAFE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
+export function toPgJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.includes("\\u") ? json.replace(PG_UNSAFE_ESCAPE, "$1\\ufffd") : json;
+}
+
+const CALL_COLUMNS: Array<[keyof CallRow, string]> = [
+  ["eventId", "text"],
+  ["timestamp", "timestamptz"],
+  ["provider", "text"],
+  ["endpoint", "text"],
+  ["model", "text"],
+  ["status", "int"],
+  ["errorMessage", "text"],
+  ["latencyMs", "int"],
+  ["ttftMs", "int"],
+  ["inputTokens", "int"],
+  ["outputTokens", "int"],
+  ["cachedInputTokens", "int"],
+  ["cacheWriteTokens", "int"],
+  ["cacheWrite1hTokens", "int"],
+  ["reasoningTokens", "int"],
+  ["tokensEstimated", "boolean"],
+  ["costUsd", "float8"],
+  ["costBreakdown", "jsonb"],
+  ["priceVersion", "text"],
+  ["finishReason", "text"],
+  ["outputText", "text"],
+  ["feature", "text"],
+  ["endUser", "text"],
+  ["session", "text"],
+  ["environment", "text"],
+  ["tags", "jsonb"],
+  ["batch", "boolean"],
+  ["serviceTier", "text"],
+  ["promptHash", "text"],
+  ["request", "jsonb"],
+  ["response", "jsonb"],
+  ["truncated", "boolean"],
+  ["redactions", "jsonb"],
+];
+
+const q = (c: string) => `"${c}"`;
+const BOUNDS_SQL = `ARRAY[${LATENCY_BUCKET_BOUNDS_MS.join(",")}]::int[]`;
+const BUCKETS_SQL = `ARRAY[${Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => `count(*) FILTER (WHERE b = ${i})::int`).join(", ")}]`;
+
+/** The hour bucket of a timestamptz, independent of the session time zone. */
+export const HOUR_SQL = (col: string) => `to_timestamp(floor(extract(epoch FROM ${col}) / 3600) * 3600)`;
+
+/** Rollup upsert columns shared with the backfill (lib/ingest/reprice.ts). */
+const ROLLUP_UPSERT = `
+  INSERT INTO "UsageHourly" ("projectId","hour","model","feature","endUser","requests","errors","unpricedRequests",
+    "inputTokens","outputTokens","cachedInputTokens","costUsd","latencySumMs","latencyCount","latencyBuckets")
+  SELECT $1, hour, model, feature, "endUser", count(*)::int,
+    count(*) FILTER (WHERE status NOT BETWEEN 200 AND 399)::int,
+    count(*) FILTER (WHERE "costUsd" IS NULL)::int,
+    coalesce(sum("inputTokens"), 0), coalesce(sum("outputTokens"), 0), coalesce(sum("cachedInputTokens"), 0),
+    coalesce(sum("costUsd"), 0), coalesce(sum("latencyMs"), 0), count("latencyMs")::int,
+    ${BUCKETS_SQL}
+  FROM (
+    SELECT ${HOUR_SQL(`"timestamp"`)} AS hour, coalesce(model, '') AS model, coalesce(feature, '') AS feature,
+      coalesce("endUser", '') AS "endUser", status, "inputTokens", "outputTokens", "cachedInputTokens", "costUsd",
+      "latencyMs", width_bucket("latencyMs", ${BOUNDS_SQL}) AS b
+    FROM ins
+  ) r
+  GROUP BY hour, model, feature, "endUser"
+  ORDER BY hour, model, feature, "endUser"
+  ON CONFLICT ("projectId","hour","model","feature","endUser") DO UPDATE SET
+    "requests" = "UsageHourly"."requests" + EXCLUDED."requests",
+    "errors" = "UsageHourly"."errors" + EXCLUDED."errors",
+    "unpricedRequests" = "UsageHourly"."unpricedRequests" + EXCLUDED."unpricedRequests",
+    "inputTokens" = "UsageHourly"."inputTokens" + EXCLUDED."inputTokens",
+    "outputTokens" = "UsageHourly"."outputTokens" + EXCLUDED."outputTokens",
+    "cachedInputTokens" = "UsageHourly"."cachedInputTokens" + EXCLUDED."cachedInputTokens",
+    "costUsd" = "UsageHourly"."costUsd" + EXCLUDED."costUsd",
+    "latencySumMs" = "UsageHourly"."latencySumMs" + EXCLUDED."latencySumMs",
+    "latencyCount" = "UsageHourly"."latencyCount" + EXCLUDED."latencyCount",
+    "latencyBuckets" = (
+      SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
+      FROM unnest("UsageHourly"."latencyBuckets", EXCLUDED."latencyBuckets") WITH ORDINALITY AS t(x, y, i)
+    )`;
+
+function insertSql(withRollup: boolean): string {
+  const cols = CALL_COLUMNS.map(([c]) => q(c)).join(", ");
+  const recordType = CALL_COLUMNS.map(([c, t]) => `${q(c)} ${t}`).join(", ");
+  return `
+WITH blobs AS (
+  INSERT INTO "PromptBlob" ("projectId", "hash", "text", "tokens")
+  SELECT $1, b.hash, b.text, b.tokens FROM jsonb_to_recordset($3::jsonb) AS b(hash text, text text, tokens int)
+  ON CONFLICT DO NOTHING
+),
+ins AS (
+  INSERT INTO "Call" ("projectId", ${cols}, "source", "replayRunId")
+  SELECT $1, ${cols}, $4, $5 FROM jsonb_to_recordset($2::jsonb) AS r(${recordType})
+  ON CONFLICT DO NOTHING
+  RETURNING "eventId", "timestamp", "model", "feature", "endUser", "status", "inputTokens", "outputTokens",
+    "cachedInputTokens", "costUsd", "latencyMs"
+)${withRollup ? `,\nroll AS (${ROLLUP_UPSERT}\n)` : ""}
+SELECT "eventId" FROM ins`;
+}
+
+const SQL_WITH_ROLLUP = insertSql(true);
+const SQL_WITHOUT_ROLLUP = insertSql(false);
+
+/**
+ * Store validated events (validateEvent) for one project. Idempotent per event id; the rollup only
+ * counts rows inserted now, and replayed calls (source "replay") are never rolled up as spend.
+ */
+export async function writeEvents(ctx: WriteContext, events: IngestEvent[]): Promise<WriteResult> {
+  if (events.length === 0) return { inserted: 0, duplicates: 0, insertedIds: [] };
+  const pricing = await loadOrgPricing(ctx.organizationId);
+  const maxBody = bodyMaxChars();
+  const rows: CallRow[] = new Array(events.length);
+  const blobs = new Map<string, BlobRow>();
+  for (let i = 0; i < events.length; i++) {
+    const { row, blob, normalised } = prepareCall(events[i], pricing, maxBody);
+    rows[i] = row;
+    if (blob && !blobs.has(blob.hash) && !isKnownBlob(ctx.projectId, blob.hash)) {
+      blob.tokens = countTokens(blob.text, normalised.model ?? "").tokens;
+      blobs.set(blob.hash, blob);
+    }
+  }
+  const replay = ctx.source === "replay";
+  const { rows: inserted } = await getPool().query<{ eventId: string }>(replay ? SQL_WITHOUT_ROLLUP : SQL_WITH_ROLLUP, [
+    ctx.projectId,
+    toPgJson(rows),
+    toPgJson([...blobs.values()]),
+    ctx.source,
+    ctx.replayRunId ?? null,
+  ]);
+  rememberBlobs(ctx.projectId, blobs.keys());
+  const insertedIds = inserted.map((r) => r.eventId);
+  return { inserted: insertedIds.length, duplicates: events.length - insertedIds.length, insertedIds };
+}
