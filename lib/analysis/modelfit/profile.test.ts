@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { AnalysisCall } from "../types";
 import { arenaHardPrompts, banking77Calls, bitextReplyCalls, bitextRows, chatCalls, mmluItems } from "./datasets";
 import { groupCalls } from "./groups";
-import { normaliseLabel } from "./labels";
+import { normaliseLabel } from "../replay/answers";
 import { profileTask } from "./profile";
 
 describe("normaliseLabel", () => {

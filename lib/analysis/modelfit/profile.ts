@@ -5,8 +5,7 @@
 import { quantile } from "../../stats/bootstrap";
 import { requestMessages } from "../messages";
 import type { AnalysisCall } from "../types";
-import { normaliseLabel, parseJsonOutput, wordCount } from "./labels";
-import { callOutput, type CallOutput } from "./output";
+import { answerLabel, callOutput, parseJsonOutput, wordCount } from "../replay/answers";
 
 export const TASK_KINDS = ["classification", "extraction", "short_summarisation", "open_generation", "reasoning", "tool_use"] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
@@ -98,14 +97,6 @@ function hasToolResults(request: Record<string, unknown>): boolean {
     if (Array.isArray(mm.content) && mm.content.some((p) => obj(p)?.type === "tool_result")) return true;
   }
   return false;
-}
-
-/** The answer as a label: its normalised text, a forced tool's single argument, or the names of the tools called. */
-export function answerLabel(out: CallOutput): string {
-  if (out.toolCalls.length === 0) return normaliseLabel(out.text);
-  const args = out.toolCalls.length === 1 ? out.toolCalls[0].arguments : null;
-  if (args && typeof args === "object" && !Array.isArray(args) && Object.keys(args).length === 1) return normaliseLabel(JSON.stringify(args));
-  return `tool:${out.toolCalls.map((t) => t.name).join(",")}`;
 }
 
 function share(count: number, n: number): number {

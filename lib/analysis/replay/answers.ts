@@ -1,5 +1,6 @@
-// What a logged call answered, whatever the provider: its text and any tool calls. The analyses
-// compare these between the logged (production) answer and a replay.
+// What a call answered, whatever the provider (its text and any tool calls), and the canonical forms
+// answers are compared in: "Cancel order.", "cancel_order" and `{"intent": "cancel-order"}` are the
+// same label. Used by replay comparison, model-fit profiling and distillation (training labels).
 
 export type ToolCall = { name: string; arguments: unknown };
 export type CallOutput = { text: string; toolCalls: ToolCall[] };
@@ -73,4 +74,50 @@ export function responseOutput(response: Record<string, unknown> | null | undefi
 export function callOutput(call: { outputText: string | null; response: Record<string, unknown> | null }): CallOutput {
   const fromResponse = responseOutput(call.response);
   return { text: call.outputText ?? fromResponse.text, toolCalls: fromResponse.toolCalls };
+}
+
+const PREFIX_RE = /^(?:the\s+)?(?:final\s+)?(?:answer|label|intent|category|class|classification|sentiment|topic|result|output)\s*(?:is)?\s*[:=-]?\s+/i;
+
+/** A canonical form of a short answer: lowercase, separators unified, wrapping punctuation and "Label:" prefixes removed. */
+export function normaliseLabel(text: string): string {
+  let t = text.trim();
+  const json = parseJsonOutput(t);
+  if (json && typeof json === "object" && !Array.isArray(json)) {
+    const values = Object.values(json as Record<string, unknown>);
+    if (values.length === 1 && (typeof values[0] === "string" || typeof values[0] === "number" || typeof values[0] === "boolean")) t = String(values[0]);
+  } else if (typeof json === "string") t = json;
+  t = t.replace(/^```\w*\s*|\s*```$/g, "");
+  for (let i = 0; i < 2; i++) t = t.replace(PREFIX_RE, "");
+  t = t
+    .toLowerCase()
+    .replace(/^[\s"'`*([{<]+|[\s"'`*)\]}>.,;:!?]+$/g, "")
+    .replace(/[\s_\-/]+/g, "_");
+  return t;
+}
+
+/** JSON in an output (bare, or in a ```json fence), or undefined when it is not JSON. */
+export function parseJsonOutput(text: string): unknown {
+  const t = text.trim();
+  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(t);
+  const body = fenced ? fenced[1] : t;
+  if (!/^[[{"]/.test(body)) return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Number of words (whitespace-separated runs) in a text. */
+export function wordCount(text: string): number {
+  const m = text.trim().match(/\S+/g);
+  return m ? m.length : 0;
+}
+
+/** The answer as a label: its normalised text, a forced tool's single argument, or the names of the tools called. */
+export function answerLabel(out: CallOutput): string {
+  if (out.toolCalls.length === 0) return normaliseLabel(out.text);
+  const args = out.toolCalls.length === 1 ? out.toolCalls[0].arguments : null;
+  if (args && typeof args === "object" && !Array.isArray(args) && Object.keys(args).length === 1) return normaliseLabel(JSON.stringify(args));
+  return `tool:${out.toolCalls.map((t) => t.name).join(",")}`;
 }
