@@ -1,0 +1,256 @@
+// The cost of one LLM call from its token usage and the price table. Pure: no I/O, same inputs → same
+// figure. Conventions (docs/pricing.md):
+//  - inputTokens is the TOTAL prompt; cachedInputTokens and cacheWriteTokens are subsets of it
+//    (Anthropic's input_tokens excludes cache reads/writes: the normaliser adds them back first).
+//  - cacheWrite1hTokens is the part of cacheWriteTokens written with the 1-hour TTL.
+//  - outputTokens includes reasoning tokens; reasoningTokens is a subset.
+//  - An unknown model (or an entry without a token price) returns null: stored as unpriced, never $0.
+import { createHash } from "node:crypto";
+import { matchModel, modelCandidates } from "./match";
+import { isCostField, PRICE_VERSION, SNAPSHOT, type PriceEntry } from "./table";
+
+export { PRICE_VERSION };
+export type { PriceEntry };
+
+export type Usage = {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens?: number;
+  reasoningTokens: number;
+};
+
+export type PriceContext = {
+  provider?: string | null;
+  model: string;
+  batch?: boolean;
+  serviceTier?: string | null;
+  /** Per-organization overrides keyed by model name; fields merge one by one over the table entry. */
+  overrides?: Record<string, Partial<PriceEntry>>;
+  /** Azure deployment name → model (merged over env SPENDLENS_AZURE_DEPLOYMENTS). */
+  azureDeployments?: Record<string, string>;
+};
+
+export type CallCost = {
+  costUsd: number;
+  /** USD per component; the components add up to costUsd. reasoning is set when reasoningTokens > 0 (then output excludes it). */
+  breakdown: { input: number; cachedInput: number; cacheWrite: number; output: number; reasoning?: number };
+  matchedModel: string;
+  /** What priced the call: "standard" | "batch" | "flex" | "priority", then context tiers and notes (see docs/pricing.md). */
+  tier: string[];
+  priceVersion: string;
+};
+
+export type PriceLookupContext = {
+  provider?: string | null;
+  overrides?: Record<string, Partial<PriceEntry>>;
+  azureDeployments?: Record<string, string>;
+};
+
+/** Providers whose batch APIs charge half the standard price, used when the table has no *_batches field. */
+const HALF_PRICE_BATCH_FAMILIES = new Set(["openai", "azure", "anthropic", "google"]);
+
+/** Groups LiteLLM provider names into the families users filter by ("google" = gemini + vertex_ai). */
+export function providerFamily(provider: string | null | undefined): string {
+  const p = (provider ?? "").toLowerCase();
+  if (p === "openai" || p === "text-completion-openai" || p === "chatgpt") return "openai";
+  if (p === "azure" || p === "azure_ai" || p === "azure_text") return "azure";
+  if (p === "google" || p === "gemini" || p === "vertex_ai" || p === "vertex" || p.startsWith("vertex_ai-")) return "google";
+  if (p === "bedrock" || p === "bedrock_converse") return "bedrock";
+  if (p === "cohere" || p === "cohere_chat") return "cohere";
+  return p;
+}
+
+function checkOverride(model: string, override: Partial<PriceEntry>): void {
+  if (!override || typeof override !== "object" || Array.isArray(override)) throw new Error(`price override for "${model}" must be an object of LiteLLM price fields`);
+  for (const [field, value] of Object.entries(override)) {
+    if (isCostField(field) && !(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
+      throw new Error(`price override for "${model}": field "${field}" must be a non-negative number, got ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+/**
+ * The price entry for a model: the table entry matched by name (see match.ts), with the organization's
+ * override for that model merged field by field. An override keyed by a model the table lacks prices it
+ * on its own. null when neither exists.
+ */
+export function getPriceEntry(model: string, ctx: PriceLookupContext = {}): { key: string; entry: PriceEntry; overridden: boolean; overrideKey?: string } | null {
+  const overrides = ctx.overrides && Object.keys(ctx.overrides).length ? ctx.overrides : null;
+  const match = matchModel(model, { provider: ctx.provider, azureDeployments: ctx.azureDeployments });
+  if (!overrides) return match ? { key: match.key, entry: match.entry, overridden: false } : null;
+  // An override applies when its key is the matched name or a name tried before it (a more specific one).
+  for (const c of modelCandidates(model, { provider: ctx.provider, azureDeployments: ctx.azureDeployments })) {
+    const override = Object.prototype.hasOwnProperty.call(overrides, c.name) ? overrides[c.name] : undefined;
+    if (override) {
+      checkOverride(c.name, override);
+      return { key: match?.key ?? c.name, entry: { ...(match?.entry ?? {}), ...override }, overridden: true, overrideKey: c.name };
+    }
+    if (match && c.name === match.key) break;
+  }
+  return match ? { key: match.key, entry: match.entry, overridden: false } : null;
+}
+
+/** Table entries, optionally only one provider (exact LiteLLM name or family, see providerFamily) and/or mode. */
+export function listModels(filter: { provider?: string; mode?: string } = {}): Array<{ key: string; entry: PriceEntry }> {
+  const wanted = filter.provider?.toLowerCase();
+  return Object.keys(SNAPSHOT)
+    .sort()
+    .map((key) => ({ key, entry: SNAPSHOT[key] }))
+    .filter(({ entry }) => {
+      if (filter.mode && entry.mode !== filter.mode) return false;
+      if (wanted && entry.litellm_provider?.toLowerCase() !== wanted && providerFamily(entry.litellm_provider) !== providerFamily(wanted)) return false;
+      return true;
+    });
+}
+
+function checkUsage(u: Usage): void {
+  const fields: Array<keyof Usage> = ["inputTokens", "outputTokens", "cachedInputTokens", "cacheWriteTokens", "reasoningTokens"];
+  if (u.cacheWrite1hTokens !== undefined) fields.push("cacheWrite1hTokens");
+  for (const f of fields) {
+    const v = u[f];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new RangeError(`usage.${f} must be a non-negative number, got ${JSON.stringify(v)}`);
+  }
+  if (u.cachedInputTokens + u.cacheWriteTokens > u.inputTokens) {
+    throw new RangeError(`usage.cachedInputTokens (${u.cachedInputTokens}) + usage.cacheWriteTokens (${u.cacheWriteTokens}) exceed usage.inputTokens (${u.inputTokens}); inputTokens must be the total prompt`);
+  }
+  if (u.reasoningTokens > u.outputTokens) throw new RangeError(`usage.reasoningTokens (${u.reasoningTokens}) exceeds usage.outputTokens (${u.outputTokens}); outputTokens must include reasoning`);
+  if ((u.cacheWrite1hTokens ?? 0) > u.cacheWriteTokens) throw new RangeError(`usage.cacheWrite1hTokens (${u.cacheWrite1hTokens}) exceeds usage.cacheWriteTokens (${u.cacheWriteTokens})`);
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** The long-context tier a prompt falls in: the highest "_above_<N>k_tokens" threshold it exceeds. */
+function contextTier(entry: PriceEntry, inputTokens: number): string | null {
+  let best: { label: string; threshold: number } | null = null;
+  for (const field of Object.keys(entry)) {
+    const m = /_(above_(\d+)k_tokens)(?:_|$)/.exec(field);
+    if (!m) continue;
+    const threshold = Number(m[2]) * 1000;
+    if (inputTokens > threshold && (!best || threshold > best.threshold)) best = { label: m[1], threshold };
+  }
+  return best?.label ?? null;
+}
+
+type Service = "batches" | "flex" | "priority" | null;
+
+function serviceOf(ctx: PriceContext, notes: string[]): Service {
+  if (ctx.batch) return "batches";
+  const t = (ctx.serviceTier ?? "").trim().toLowerCase();
+  if (!t || t === "default" || t === "auto" || t === "standard" || t === "standard_only" || t === "on_demand") return null;
+  if (t === "flex") return "flex";
+  if (t === "priority") return "priority";
+  if (t === "batch") return "batches";
+  notes.push(`service_tier "${t}" has no table price: standard prices used`);
+  return null;
+}
+
+/** Price one call. null = unpriced (unknown model, or its entry has no per-token price). Throws RangeError on inconsistent usage. */
+export function priceCall(usage: Usage, ctx: PriceContext): CallCost | null {
+  checkUsage(usage);
+  const found = getPriceEntry(ctx.model, ctx);
+  if (!found) return null;
+  const notes: string[] = [];
+  let e: PriceEntry = found.entry;
+
+  if (Array.isArray(e.tiered_pricing) && e.tiered_pricing.length) {
+    const tiers = e.tiered_pricing;
+    const t = tiers.find((x) => usage.inputTokens >= x.range[0] && usage.inputTokens < x.range[1]) ?? tiers[tiers.length - 1];
+    const { range, ...prices } = t;
+    e = { ...e, ...prices };
+    notes.push(`tiered_pricing ${range[0]}-${range[1]}`);
+  }
+  const baseInput = num(e.input_cost_per_token);
+  if (baseInput === undefined) return null;
+  const baseOutput = num(e.output_cost_per_token);
+  if (baseOutput === undefined && usage.outputTokens > 0) return null;
+
+  const T = contextTier(e, usage.inputTokens);
+  const svc = serviceOf(ctx, notes);
+  const family = providerFamily(ctx.provider ?? e.litellm_provider);
+  const svcLabel = svc === "batches" ? "batch" : svc;
+  let svcApplied = false;
+  let svcDefaulted = false;
+  let svcMissing = false;
+
+  // Standard (non-service) price of a field, long-context tier applied when the table has one.
+  const standard = (base: string): number | undefined => (T ? num(e[`${base}_${T}`]) : undefined) ?? num(e[base]);
+  const ratio = (base: string): number | undefined => {
+    const s = num(e[`${base}_${svc}`]);
+    const b = num(e[base]);
+    return s !== undefined && b !== undefined && b > 0 ? s / b : undefined;
+  };
+  // Service-tier price of a component whose standard price is `std`. `ratioFrom` lists fields whose
+  // service/standard ratio may be borrowed when this field has no service price of its own.
+  const withService = (base: string, std: number, ratioFrom: string[]): number => {
+    if (!svc) return std;
+    const explicit = T ? num(e[`${base}_${T}_${svc}`]) : num(e[`${base}_${svc}`]);
+    if (explicit !== undefined) {
+      svcApplied = true;
+      return explicit;
+    }
+    for (const f of [base, ...ratioFrom]) {
+      const r = ratio(f);
+      if (r !== undefined) {
+        svcApplied = true;
+        return std * r;
+      }
+    }
+    if (svc === "batches" && HALF_PRICE_BATCH_FAMILIES.has(family)) {
+      svcDefaulted = true;
+      return std * 0.5;
+    }
+    svcMissing = true;
+    return std;
+  };
+
+  const inputStd = standard("input_cost_per_token") ?? baseInput;
+  const outputStd = standard("output_cost_per_token") ?? baseOutput ?? 0;
+  const inputRate = withService("input_cost_per_token", inputStd, []);
+  const outputRate = withService("output_cost_per_token", outputStd, []);
+
+  const cachedStd = standard("cache_read_input_token_cost");
+  if (cachedStd === undefined && usage.cachedInputTokens > 0) notes.push("no cache-read price: cached input at the input price");
+  const cachedRate = cachedStd === undefined ? inputRate : withService("cache_read_input_token_cost", cachedStd, ["input_cost_per_token"]);
+
+  const write1h = usage.cacheWrite1hTokens ?? 0;
+  const write5m = usage.cacheWriteTokens - write1h;
+  const write5mStd = standard("cache_creation_input_token_cost");
+  if (write5mStd === undefined && usage.cacheWriteTokens > 0) notes.push("no cache-write price: cache writes at the input price");
+  const write5mRate = write5mStd === undefined ? inputRate : withService("cache_creation_input_token_cost", write5mStd, ["input_cost_per_token"]);
+  let write1hRate = write5mRate;
+  if (write1h > 0) {
+    const std1h = standard("cache_creation_input_token_cost_above_1hr");
+    if (std1h === undefined) notes.push("no 1h cache-write price: 1h writes at the 5-minute write price");
+    else write1hRate = withService("cache_creation_input_token_cost_above_1hr", std1h, ["cache_creation_input_token_cost", "input_cost_per_token"]);
+  }
+
+  const reasoningStd = standard("output_cost_per_reasoning_token");
+  const reasoningRate = reasoningStd === undefined ? outputRate : withService("output_cost_per_reasoning_token", reasoningStd, ["output_cost_per_token"]);
+
+  const uncached = usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens;
+  const breakdown: CallCost["breakdown"] = {
+    input: uncached * inputRate,
+    cachedInput: usage.cachedInputTokens * cachedRate,
+    cacheWrite: write5m * write5mRate + write1h * write1hRate,
+    output: (usage.outputTokens - usage.reasoningTokens) * outputRate,
+  };
+  if (usage.reasoningTokens > 0) breakdown.reasoning = usage.reasoningTokens * reasoningRate;
+  const costUsd = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.output + (breakdown.reasoning ?? 0);
+
+  const tier: string[] = [svcLabel && (svcApplied || svcDefaulted) ? svcLabel : "standard"];
+  if (T) tier.push(T);
+  if (svcDefaulted) tier.push(`${svcLabel}: no table price, 50% of standard (provider batch discount)`);
+  if (svcMissing && !svcApplied && !svcDefaulted) tier.push(`${svcLabel}: no table price, standard prices used`);
+  else if (svcMissing) tier.push(`${svcLabel}: some components at standard prices`);
+  if (found.overridden) tier.push(`override: ${found.overrideKey}`);
+  tier.push(...notes);
+
+  const priceVersion = found.overridden
+    ? `${PRICE_VERSION}+${createHash("sha256").update(JSON.stringify(ctx.overrides?.[found.overrideKey!] ?? {})).digest("hex").slice(0, 8)}`
+    : PRICE_VERSION;
+  return { costUsd, breakdown, matchedModel: found.key, tier, priceVersion };
+}
