@@ -112,7 +112,3 @@ export class AnthropicMessageStreamAssembler implements StreamAssembler {
     return this.streamError;
   }
 }
-
-export function anthropicErrorStatus(type: string): number {
-  return ERROR_STATUS[type] ?? 500;
-}

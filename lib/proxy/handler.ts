@@ -1,0 +1,481 @@
+// The proxy's request pipeline, one call at a time:
+//   route -> Spendlens headers (project key, tags) -> project key check -> upstream (default or
+//   allow-listed override) -> request body (include_usage for OpenAI streams) -> forward, streaming
+//   the response back as it arrives while a copy is read for logging -> queue the call record.
+// A step that answers a call without the provider (issue 9, a distilled local model) belongs between
+// `prepareRequest` and `forward` in `proxyCall`.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
+import type { Dispatcher } from "undici";
+import { verifyApiKey } from "../auth/api-keys";
+import { writeEvents as ingestWriteEvents } from "../ingest/writer";
+import { AnthropicMessageStreamAssembler } from "./anthropic-stream";
+import { CallLog, CapturedBody, type CallLogStats, type CallRecord, type WriteEvents } from "./call-log";
+import { HeaderError, preferIdentityEncoding, responseHeadersForClient, splitRequestHeaders, type CallTags } from "./headers";
+import { ChatCompletionStreamAssembler, ResponsesStreamAssembler } from "./openai-stream";
+import { ProjectUpstreamCache } from "./project-upstreams";
+import { isLoggedCall, parseProxyRoute, type ProxyRoute } from "./routes";
+import { OpaqueStreamAssembler, SseSplitter, type StreamAssembler } from "./sse";
+import { parseAllowlist, resolveUpstream, UpstreamPools, DEFAULT_UPSTREAMS, type ProxyProvider, type Upstream } from "./upstreams";
+
+type Json = Record<string, unknown>;
+
+export type ProxyHandlerOptions = {
+  /** Origins allowed as per-project upstream overrides. Default: env PROXY_UPSTREAM_ALLOWLIST. */
+  allowlist?: string | string[];
+  /** Where calls go without a project override. Default: the providers' public APIs. */
+  defaultUpstreams?: Partial<Record<ProxyProvider, string>>;
+  /** Event storage. Default: the ingest writer (lib/ingest/writer.ts). */
+  writeEvents?: WriteEvents;
+  /** Add `stream_options.include_usage` to OpenAI streams that lack it. Default: env PROXY_INJECT_STREAM_USAGE, else true. */
+  injectStreamUsage?: boolean;
+  /** Largest request body accepted. Default: env PROXY_MAX_REQUEST_BYTES, else 64 MiB. */
+  maxRequestBytes?: number;
+  /** Connections per upstream origin. Default: env PROXY_UPSTREAM_CONNECTIONS, else 256. */
+  upstreamConnections?: number;
+  /** Wait for the upstream's status line at most this long. Default 10 min (slow non-streaming completions). */
+  upstreamHeadersTimeoutMs?: number;
+  /** Max silence between two response chunks. Default 5 min. */
+  upstreamBodyTimeoutMs?: number;
+  /** Call-log queue bounds. Defaults: env PROXY_LOG_QUEUE_MAX (10,000 calls), PROXY_LOG_QUEUE_MAX_BYTES (64 MiB). */
+  logQueueMax?: number;
+  logQueueMaxBytes?: number;
+  logBatchSize?: number;
+  logRetryDelaysMs?: number[];
+  /** Response bytes kept per call for the log; larger bodies keep their ends only. Default 2 MiB. */
+  logBodyMaxBytes?: number;
+  /** How long a project's upstream settings are cached. Default 10 s. */
+  projectSettingsTtlMs?: number;
+  /** Told about calls that will not be stored (counts and reasons only). Default: one line on stderr. */
+  onLogDrop?: (info: { events: number; reason: string }) => void;
+};
+
+export type ProxyStats = {
+  requests: number;
+  forwarded: number;
+  rejected: number;
+  upstreamFailures: number;
+  clientAborts: number;
+  log: CallLogStats;
+};
+
+export type ProxyHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /** Resolves when every call finished so far is written to the log (or given up). */
+  flushLogs(): Promise<void>;
+  stats(): ProxyStats;
+  /** Flush the log and close upstream connections. */
+  close(): Promise<void>;
+};
+
+type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop">> & {
+  allowlist: ReturnType<typeof parseAllowlist>;
+  defaultUpstreams: Record<ProxyProvider, string>;
+};
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+function envBool(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function resolveSettings(opts: ProxyHandlerOptions): Settings {
+  const allow = opts.allowlist ?? process.env.PROXY_UPSTREAM_ALLOWLIST;
+  return {
+    allowlist: parseAllowlist(Array.isArray(allow) ? allow.join(",") : allow),
+    defaultUpstreams: { ...DEFAULT_UPSTREAMS, ...opts.defaultUpstreams },
+    writeEvents: opts.writeEvents ?? ingestWriteEvents,
+    injectStreamUsage: opts.injectStreamUsage ?? envBool("PROXY_INJECT_STREAM_USAGE", true),
+    maxRequestBytes: opts.maxRequestBytes ?? envInt("PROXY_MAX_REQUEST_BYTES", 64 * 2 ** 20),
+    upstreamConnections: opts.upstreamConnections ?? envInt("PROXY_UPSTREAM_CONNECTIONS", 256),
+    upstreamHeadersTimeoutMs: opts.upstreamHeadersTimeoutMs ?? 600_000,
+    upstreamBodyTimeoutMs: opts.upstreamBodyTimeoutMs ?? 300_000,
+    logQueueMax: opts.logQueueMax ?? envInt("PROXY_LOG_QUEUE_MAX", 10_000),
+    logQueueMaxBytes: opts.logQueueMaxBytes ?? envInt("PROXY_LOG_QUEUE_MAX_BYTES", 64 * 2 ** 20),
+    logBatchSize: opts.logBatchSize ?? 500,
+    logRetryDelaysMs: opts.logRetryDelaysMs ?? [250, 1_000, 4_000],
+    logBodyMaxBytes: opts.logBodyMaxBytes ?? 2 * 2 ** 20,
+    projectSettingsTtlMs: opts.projectSettingsTtlMs ?? 10_000,
+  };
+}
+
+/** A request body, parsed when the proxy needs to look inside, and what is sent upstream. */
+type PreparedRequest = {
+  /** The body as the client sent it, parsed (null when not JSON or too large to parse on the path). */
+  json: Json | null;
+  bytes: Buffer;
+  contentType: string;
+  /** Bytes sent upstream: the client's, or a copy with include_usage added. */
+  forwardBody: Buffer;
+  streaming: boolean;
+  /** The proxy added stream_options.include_usage: the usage chunk is the proxy's, not the client's. */
+  addedUsageChunk: boolean;
+};
+
+/** Bodies above this are forwarded without being parsed on the request path. */
+const PARSE_ON_PATH_MAX_BYTES = 8 * 2 ** 20;
+
+export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler {
+  const settings = resolveSettings(opts);
+  const pools = new UpstreamPools({
+    connections: settings.upstreamConnections,
+    headersTimeoutMs: settings.upstreamHeadersTimeoutMs,
+    bodyTimeoutMs: settings.upstreamBodyTimeoutMs,
+  });
+  const callLog = new CallLog({
+    write: settings.writeEvents,
+    maxQueued: settings.logQueueMax,
+    maxQueuedBytes: settings.logQueueMaxBytes,
+    batchSize: settings.logBatchSize,
+    retryDelaysMs: settings.logRetryDelaysMs,
+    onDrop:
+      opts.onLogDrop ??
+      ((info) => console.error(`[proxy] call log: ${info.events} call(s) not stored: ${info.reason}`)),
+  });
+  const projectUpstreams = new ProjectUpstreamCache(settings.projectSettingsTtlMs);
+  const counters = { requests: 0, forwarded: 0, rejected: 0, upstreamFailures: 0, clientAborts: 0 };
+
+  async function proxyCall(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = Date.now();
+    const start = performance.now();
+    const target = req.url ?? "/";
+
+    const route = parseProxyRoute(target);
+    if (!route) {
+      if (target === "/healthz" || target === "/proxy/healthz") return sendJson(res, 200, { ok: true, ...handler.stats() });
+      return reject(res, null, 404, "spendlens_not_found", `no proxy route ${req.method} ${target.split("?")[0]}: use /proxy/openai/v1/... or /proxy/anthropic/v1/... (docs/proxy.md)`);
+    }
+
+    let headers;
+    try {
+      headers = splitRequestHeaders(req.rawHeaders);
+    } catch (err) {
+      if (err instanceof HeaderError) return reject(res, route.provider, 400, "spendlens_invalid_header", err.message);
+      throw err;
+    }
+
+    const key = await verifyApiKey(headers.projectKey ?? route.keyFromPath);
+    if ("error" in key) {
+      const why = key.error === "missing"
+        ? "missing Spendlens project key: send it in the x-spendlens-key header or the base URL (/proxy/k/<key>/...)"
+        : `Spendlens project key is ${key.error}`;
+      return reject(res, route.provider, 401, `spendlens_key_${key.error}`, why);
+    }
+
+    const overrides = await projectUpstreams.get(key.projectId, key.organizationId);
+    const decision = resolveUpstream(route.provider, overrides[route.provider], settings.allowlist, settings.defaultUpstreams);
+    if (!decision.ok) return reject(res, route.provider, 403, "spendlens_upstream_not_allowed", decision.reason);
+
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (length > settings.maxRequestBytes) {
+      return reject(res, route.provider, 413, "spendlens_request_too_large", `request body is ${length} bytes; the proxy accepts at most ${settings.maxRequestBytes} (PROXY_MAX_REQUEST_BYTES)`);
+    }
+    const body = await readBody(req, settings.maxRequestBytes);
+    if (body === null) {
+      if (!res.headersSent && !req.destroyed) {
+        return reject(res, route.provider, 413, "spendlens_request_too_large", `request body is larger than ${settings.maxRequestBytes} bytes (PROXY_MAX_REQUEST_BYTES)`);
+      }
+      return;
+    }
+    const request = prepareRequest(route, req.method ?? "GET", body, String(req.headers["content-type"] ?? ""), settings.injectStreamUsage);
+    if (request.streaming) preferIdentityEncoding(headers.forward);
+
+    forward({
+      req,
+      res,
+      route,
+      upstream: decision.upstream,
+      headers: headers.forward,
+      request,
+      log: isLoggedCall(req.method ?? "GET", route.apiPath)
+        ? { projectId: key.projectId, organizationId: key.organizationId, tags: headers.tags, startedAt, start }
+        : null,
+    });
+  }
+
+  function forward(call: ForwardInput): void {
+    counters.forwarded++;
+    const pool = pools.get(call.upstream);
+    const handler = new ForwardedCall(call, (record, outcome) => {
+      if (outcome === "client_abort") counters.clientAborts++;
+      if (outcome === "upstream_failure") counters.upstreamFailures++;
+      if (record) callLog.enqueue(record);
+    }, settings.logBodyMaxBytes);
+    pool.dispatch(
+      {
+        path: call.upstream.basePath + call.route.apiPath + call.route.query,
+        method: (call.req.method ?? "GET") as Dispatcher.HttpMethod,
+        headers: call.headers,
+        body: call.req.method === "GET" || call.req.method === "HEAD" ? null : call.request.forwardBody,
+      },
+      handler,
+    );
+  }
+
+  function reject(res: ServerResponse, provider: ProxyProvider | null, status: number, code: string, message: string): void {
+    counters.rejected++;
+    sendProxyError(res, provider, status, code, message);
+  }
+
+  const handler = ((req: IncomingMessage, res: ServerResponse) => {
+    counters.requests++;
+    proxyCall(req, res).catch((err: unknown) => {
+      // Only the proxy's own dependencies (the database for key checks) get here, never upstream errors.
+      const message = (err as Error)?.message ?? String(err);
+      if (!res.headersSent) reject(res, parseProxyRoute(req.url ?? "/")?.provider ?? null, 503, "spendlens_unavailable", `Spendlens proxy could not check the call: ${message.slice(0, 200)}`);
+      else res.destroy();
+    });
+  }) as ProxyHandler;
+
+  handler.flushLogs = () => callLog.flush();
+  handler.stats = () => ({ ...counters, log: callLog.stats() });
+  handler.close = async () => {
+    await callLog.close();
+    await pools.close();
+  };
+  return handler;
+}
+
+// ---------------------------------------------------------------- request side
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, rejectBody) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.removeAllListeners("data");
+        req.resume();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on("error", rejectBody);
+  });
+}
+
+function prepareRequest(route: ProxyRoute, method: string, bytes: Buffer, contentType: string, injectStreamUsage: boolean): PreparedRequest {
+  let json: Json | null = null;
+  if (method !== "GET" && bytes.length > 0 && bytes.length <= PARSE_ON_PATH_MAX_BYTES && (/json/i.test(contentType) || bytes[0] === 0x7b)) {
+    try {
+      const value: unknown = JSON.parse(bytes.toString("utf8"));
+      if (value && typeof value === "object" && !Array.isArray(value)) json = value as Json;
+    } catch {
+      // Not JSON after all: forwarded untouched; the upstream answers the client's mistake.
+    }
+  }
+  const streaming = json?.stream === true;
+  let forwardBody = bytes;
+  let addedUsageChunk = false;
+  const options = json?.stream_options;
+  const hasUsage = !!options && typeof options === "object" && (options as Json).include_usage === true;
+  if (
+    streaming &&
+    !hasUsage &&
+    injectStreamUsage &&
+    route.provider === "openai" &&
+    (route.apiPath === "/v1/chat/completions" || route.apiPath === "/v1/completions")
+  ) {
+    const withUsage = { ...json, stream_options: { ...(options && typeof options === "object" ? (options as Json) : {}), include_usage: true } };
+    forwardBody = Buffer.from(JSON.stringify(withUsage));
+    addedUsageChunk = true;
+  }
+  return { json, bytes, contentType, forwardBody, streaming, addedUsageChunk };
+}
+
+// ---------------------------------------------------------------- response side
+
+type ForwardInput = {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: ProxyRoute;
+  upstream: Upstream;
+  headers: string[];
+  request: PreparedRequest;
+  /** Null for calls that are forwarded but not logged (GETs, file uploads, ...). */
+  log: { projectId: string; organizationId: string; tags: CallTags; startedAt: number; start: number } | null;
+};
+
+type Outcome = "ok" | "client_abort" | "upstream_failure";
+
+function streamAssemblerFor(route: ProxyRoute, addedUsageChunk: boolean): StreamAssembler {
+  if (route.provider === "anthropic" && route.apiPath === "/v1/messages") return new AnthropicMessageStreamAssembler();
+  if (route.provider === "openai") {
+    if (route.apiPath === "/v1/chat/completions" || route.apiPath === "/v1/completions") return new ChatCompletionStreamAssembler(addedUsageChunk);
+    if (route.apiPath === "/v1/responses") return new ResponsesStreamAssembler();
+  }
+  return new OpaqueStreamAssembler();
+}
+
+function firstHeader(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
+}
+
+class ClientGoneError extends Error {
+  constructor() {
+    super("client closed the connection");
+  }
+}
+
+/**
+ * One forwarded call, as an undici dispatch handler: the response is written to the client chunk by
+ * chunk as it arrives (with backpressure), while a copy goes to the SSE splitter / body capture.
+ */
+class ForwardedCall implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private clientGone = false;
+  private done = false;
+  private status = 0;
+  private splitter: SseSplitter | null = null;
+  private assembler: StreamAssembler | null = null;
+  /** Event by event forwarding, to leave out the usage chunk the proxy asked for. */
+  private hiding = false;
+  private body: CapturedBody | undefined;
+  private ttftMs: number | undefined;
+  private readonly onDrain = () => this.controller?.resume();
+
+  constructor(
+    private readonly call: ForwardInput,
+    private readonly finish: (record: CallRecord | null, outcome: Outcome) => void,
+    private readonly logBodyMaxBytes: number,
+  ) {
+    call.res.on("close", () => {
+      if (this.done || call.res.writableFinished) return;
+      this.clientGone = true;
+      this.controller?.abort(new ClientGoneError());
+    });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.clientGone) controller.abort(new ClientGoneError());
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+    const { res, route, request, log } = this.call;
+    this.status = statusCode;
+    const contentType = firstHeader(headers["content-type"]);
+    const encoding = firstHeader(headers["content-encoding"]).toLowerCase();
+    const sse = contentType.startsWith("text/event-stream") && (encoding === "" || encoding === "identity");
+    if (sse && log) {
+      this.splitter = new SseSplitter();
+      this.assembler = streamAssemblerFor(route, request.addedUsageChunk);
+      this.hiding = request.addedUsageChunk && this.assembler instanceof ChatCompletionStreamAssembler;
+    } else if (log) {
+      this.body = new CapturedBody(contentType, encoding, this.logBodyMaxBytes);
+    }
+    res.writeHead(statusCode, statusMessage || undefined, responseHeadersForClient(headers, this.hiding));
+    // Streams: the client gets the status line now, not with the first token.
+    if (sse) res.flushHeaders();
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.splitter) {
+      if (!this.hiding) this.write(chunk);
+      this.takeEvents(this.splitter.push(chunk));
+    } else {
+      this.write(chunk);
+      this.body?.add(chunk);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.splitter) this.takeEvents(this.splitter.end());
+    this.call.res.end();
+    this.complete("ok");
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    const { res, route } = this.call;
+    if (this.clientGone) {
+      this.complete("client_abort", { status: 499, message: "client closed the connection before the response ended; the upstream request was aborted" });
+      return;
+    }
+    const code = (err as { code?: string }).code ?? "";
+    const timeout = code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
+    const message = `upstream ${this.call.upstream.origin} ${res.headersSent ? "failed mid-response" : "unreachable"}: ${code ? `${code} ` : ""}${err.message}`.slice(0, 500);
+    if (!res.headersSent) {
+      sendProxyError(res, route.provider, timeout ? 504 : 502, "spendlens_upstream_error", message);
+    } else {
+      // Headers (and perhaps part of the body) are out: cutting the connection is the only honest signal.
+      res.destroy(err);
+    }
+    this.complete("upstream_failure", { status: timeout ? 504 : 502, message });
+  }
+
+  private takeEvents(events: ReturnType<SseSplitter["push"]>): void {
+    let out = "";
+    for (const event of events) {
+      const seen = this.assembler!.accept(event);
+      if (seen.output && this.ttftMs === undefined && this.call.log) this.ttftMs = performance.now() - this.call.log.start;
+      if (this.hiding && !seen.hide) out += event.raw;
+    }
+    if (out) this.write(out);
+  }
+
+  private write(data: Buffer | string): void {
+    const { res } = this.call;
+    if (res.destroyed) return;
+    if (!res.write(data) && this.controller && !this.controller.paused) {
+      this.controller.pause();
+      res.once("drain", this.onDrain);
+    }
+  }
+
+  private complete(outcome: Outcome, failure?: { status: number; message: string }): void {
+    if (this.done) return;
+    this.done = true;
+    const { log, route, request, upstream } = this.call;
+    if (!log) return this.finish(null, outcome);
+    const record: CallRecord = {
+      projectId: log.projectId,
+      organizationId: log.organizationId,
+      eventId: randomUUID(),
+      startedAt: log.startedAt,
+      provider: route.provider === "openai" && /\.azure\.com$/i.test(new URL(upstream.origin).hostname) ? "azure" : route.provider,
+      endpoint: route.apiPath,
+      // Parsed bodies are kept as objects; the bytes are needed only when the proxy did not parse.
+      request: { json: request.json, bytes: request.json ? EMPTY : request.bytes, contentType: request.contentType },
+      status: this.status,
+      body: this.body,
+      stream: this.assembler ?? undefined,
+      failure,
+      latencyMs: performance.now() - log.start,
+      ttftMs: this.ttftMs,
+      tags: log.tags,
+    };
+    this.finish(record, outcome);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+// ---------------------------------------------------------------- the proxy's own answers
+
+/** An error from the proxy itself, in the provider's error shape so SDKs surface the message. */
+export function sendProxyError(res: ServerResponse, provider: ProxyProvider | null, status: number, code: string, message: string): void {
+  const body =
+    provider === "anthropic"
+      ? { type: "error", error: { type: code, message } }
+      : { error: { message, type: "spendlens_proxy_error", param: null, code } };
+  sendJson(res, status, body, { "x-spendlens-proxy-error": code });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
