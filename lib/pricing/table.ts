@@ -115,7 +115,7 @@ export function projectEntry(model: string, raw: unknown): { entry: PriceEntry |
       } else out[field] = value;
     }
   }
-  if (out.input_cost_per_token === undefined && !out.tiered_pricing) problems.push(`model "${model}": field "input_cost_per_token" is missing (and no tiered_pricing)`);
+  if (src.input_cost_per_token === undefined && src.tiered_pricing === undefined) problems.push(`model "${model}": field "input_cost_per_token" is missing (and no tiered_pricing)`);
   return { entry: problems.length ? null : out, problems };
 }
 
