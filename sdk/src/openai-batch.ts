@@ -7,7 +7,8 @@
 // - The event id is the batch request id, so downloading the same results twice logs nothing twice.
 // Everything here runs after the app has its data, on a clone of the response, within memory bounds.
 import type { PendingCall } from "./call.js";
-import type { IngestEvent } from "./event.js";
+import { currentTags } from "./context.js";
+import type { IngestEvent, Tags } from "./event.js";
 import type { ClientSettings } from "./observe.js";
 import { asJson, wrapMethod } from "./observe.js";
 
@@ -141,15 +142,17 @@ async function logOutputFile(response: Response, fileId: string, info: OutputInf
 export function observeBatchFiles(client: Record<string, unknown>, settings: ClientSettings): void {
   const registry = new BatchFileRegistry();
   const sl = settings.spendlens;
-  const watch = (target: unknown, name: string, onResult: (args: unknown[], data: unknown) => void) =>
+  const watch = (target: unknown, name: string, onResult: (args: unknown[], data: unknown, tags: Tags | undefined) => void) =>
     wrapMethod(target, name, (original: AnyFn) =>
       function observed(this: unknown, ...args: unknown[]) {
         const result = original.apply(this, args) as { _thenUnwrap?: (fn: (d: unknown) => unknown) => unknown } | undefined;
         if (!sl.enabled || typeof result?._thenUnwrap !== "function") return result;
         try {
+          // The context's tags now: the transform runs later, in the context of whoever awaits.
+          const tags = currentTags();
           return result._thenUnwrap((data) => {
             try {
-              onResult(args, data);
+              onResult(args, data, tags);
             } catch (err) {
               sl.internalError(err);
             }
@@ -188,12 +191,12 @@ export function observeBatchFiles(client: Record<string, unknown>, settings: Cli
     const file = asJson(data);
     if (file?.purpose === "batch_output" && typeof file.id === "string") registry.rememberOutput(file.id, {});
   });
-  watch(client.files, "content", (args, data) => {
+  watch(client.files, "content", (args, data, tags) => {
     const fileId = typeof args[0] === "string" ? args[0] : null;
     const info = fileId ? registry.outputs.get(fileId) : undefined;
     if (!fileId || !info || typeof (data as Response | null)?.clone !== "function") return;
     const copy = (data as Response).clone();
-    const call = sl.begin({ provider: settings.provider, endpoint: info.endpoint ?? "/v1/batches", request: {}, clientTags: settings.tags, batch: true });
+    const call = sl.begin({ provider: settings.provider, endpoint: info.endpoint ?? "/v1/batches", request: {}, clientTags: settings.tags, callTags: tags, batch: true });
     if (!call) {
       void copy.body?.cancel().catch(() => {});
       return;
