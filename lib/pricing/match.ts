@@ -92,8 +92,24 @@ function datedKeys(table: PriceTable, name: string): string[] {
  * Names to try, in order, for a reported model. Exposed for tests and for the override lookup, which
  * uses the same order so an override keyed by a model name applies exactly where a table key would.
  */
-export function modelCandidates(model: string, opts: { provider?: string | null; azureDeployments?: Record<string, string>; table?: PriceTable } = {}): Candidate[] {
+export function modelCandidates(model: string, opts: { provider?: string | null; azureDeployments?: Record<string, string>; table?: PriceTable } = {}): readonly Candidate[] {
   const table = opts.table ?? SNAPSHOT;
+  if (opts.azureDeployments) return computeCandidates(model, opts.provider ?? null, opts.azureDeployments, table);
+  // Ingest prices every call: remember the candidate lists of the names seen (bounded).
+  const cacheKey = `${opts.provider ?? ""}\u0000${model}\u0000${process.env.SPENDLENS_AZURE_DEPLOYMENTS ?? ""}`;
+  let perTable = candidateCache.get(table);
+  const hit = perTable?.get(cacheKey);
+  if (hit) return hit;
+  const list = computeCandidates(model, opts.provider ?? null, undefined, table);
+  if (!perTable) candidateCache.set(table, (perTable = new Map()));
+  if (perTable.size >= CACHE_LIMIT) perTable.clear();
+  perTable.set(cacheKey, list);
+  return list;
+}
+
+const candidateCache = new WeakMap<PriceTable, Map<string, Candidate[]>>();
+
+function computeCandidates(model: string, providerName: string | null, explicitDeployments: Record<string, string> | undefined, table: PriceTable): Candidate[] {
   const out: Candidate[] = [];
   const seen = new Set<string>();
   const add = (name: string, via: string) => {
@@ -171,8 +187,8 @@ export function modelCandidates(model: string, opts: { provider?: string | null;
 
   const trimmed = model.trim();
   if (!trimmed) return out;
-  const provider = opts.provider ? opts.provider.toLowerCase() : null;
-  const deployments = azureDeployments(opts.azureDeployments);
+  const provider = providerName ? providerName.toLowerCase() : null;
+  const deployments = azureDeployments(explicitDeployments);
   const deployment = deployments[trimmed] ?? (trimmed.toLowerCase().startsWith("azure/") ? deployments[trimmed.slice(6)] : undefined);
   if (deployment) visit(deployment, "azure-deployment", "azure", 0);
   visit(trimmed, "exact", provider, 0);
