@@ -14,7 +14,7 @@ export type OAuthIdentity = {
   emailVerified: boolean;
 };
 
-export function enabledOAuthProviders(env: NodeJS.ProcessEnv = process.env): ("github" | "google")[] {
+export function enabledOAuthProviders(env: Record<string, string | undefined> = process.env): ("github" | "google")[] {
   const out: ("github" | "google")[] = [];
   if (env.GITHUB_ID && env.GITHUB_SECRET) out.push("github");
   if (env.GOOGLE_ID && env.GOOGLE_SECRET) out.push("google");

@@ -2,7 +2,7 @@
 // with the proxy on its own port (PROXY_PORT, default 3100).
 export type ServerUrls = { appUrl: string; proxyOpenAiUrl: string };
 
-export function serverUrls(headers: Headers, env: NodeJS.ProcessEnv = process.env): ServerUrls {
+export function serverUrls(headers: Headers, env: Record<string, string | undefined> = process.env): ServerUrls {
   const host = headers.get("x-forwarded-host") ?? headers.get("host") ?? "localhost:3000";
   const proto = (headers.get("x-forwarded-proto") ?? "http").split(",")[0].trim() === "https" ? "https" : "http";
   const hostname = host.replace(/:\d+$/, "");
