@@ -1,0 +1,141 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { db, getPool } from "../lib/db/client";
+import { useTestDatabase } from "../lib/db/testing";
+import type { IngestEvent } from "../lib/ingest/event";
+import { createProjectWithKey, openAIChatEvent, type ProjectFixture } from "../lib/ingest/test-fixtures";
+import { writeEvents } from "../lib/ingest/writer";
+import { priceCall } from "../lib/pricing/cost";
+import type { JobContext } from "../lib/queue/types";
+import { handleBackfill } from "./backfill";
+
+useTestDatabase();
+
+let p: ProjectFixture;
+const progress: Array<[number, string | undefined]> = [];
+const jobCtx: JobContext = { jobId: "job-1", attempt: 1, progress: async (f, m) => void progress.push([f, m]) };
+
+function anthropicEvent(id: string, hour: number): IngestEvent {
+  return {
+    id,
+    timestamp: new Date(Date.UTC(2026, 11, 1, hour, 5)).toISOString(),
+    provider: "anthropic",
+    endpoint: "/v1/messages",
+    request: { model: "claude-3-5-haiku-20241022", max_tokens: 200, messages: [{ role: "user", content: "Classify: card not arrived" }] },
+    response: {
+      type: "message",
+      model: "claude-3-5-haiku-20241022",
+      content: [{ type: "text", text: "card_arrival" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 300, output_tokens: 5, cache_read_input_tokens: 1000, cache_creation_input_tokens: 0 },
+    },
+    latency_ms: 400,
+    tags: { feature: "intents" },
+  };
+}
+
+function mini(id: string, hour: number): IngestEvent {
+  return openAIChatEvent({ id, timestamp: new Date(Date.UTC(2026, 11, 1, hour, 30)).toISOString() });
+}
+
+function unknownModel(id: string, hour: number): IngestEvent {
+  const e = mini(id, hour);
+  e.request = { ...e.request, model: "acme-llm-9000" };
+  e.response = { ...(e.response as Record<string, unknown>), model: "acme-llm-9000" };
+  return e;
+}
+
+/** What the rollup must say: sums over the non-replay calls, per rollup key. */
+async function rollupFromCalls(projectId: string) {
+  const { rows } = await getPool().query(
+    `SELECT to_timestamp(floor(extract(epoch FROM "timestamp") / 3600) * 3600) AS hour, coalesce(model,'') AS model,
+            coalesce(feature,'') AS feature, coalesce("endUser",'') AS "endUser",
+            sum(coalesce("costUsd",0))::float8 AS cost, count(*) FILTER (WHERE "costUsd" IS NULL)::int AS unpriced
+     FROM "Call" WHERE "projectId" = $1 AND source <> 'replay' GROUP BY 1,2,3,4 ORDER BY 1,2,3,4`,
+    [projectId],
+  );
+  return rows.map((r) => ({ key: `${r.hour.toISOString()}|${r.model}|${r.feature}|${r.endUser}`, cost: r.cost, unpriced: r.unpriced }));
+}
+async function rollupStored(projectId: string) {
+  const rows = await db.usageHourly.findMany({ where: { projectId }, orderBy: [{ hour: "asc" }, { model: "asc" }, { feature: "asc" }, { endUser: "asc" }] });
+  return rows.map((r) => ({ key: `${r.hour.toISOString()}|${r.model}|${r.feature}|${r.endUser}`, cost: r.costUsd, unpriced: r.unpricedRequests }));
+}
+async function expectRollupConsistent(projectId: string) {
+  const want = await rollupFromCalls(projectId);
+  const got = await rollupStored(projectId);
+  expect(got.map((g) => g.key)).toEqual(want.map((w) => w.key));
+  got.forEach((g, i) => {
+    expect(g.cost).toBeCloseTo(want[i].cost, 12);
+    expect(g.unpriced).toBe(want[i].unpriced);
+  });
+}
+
+const MINI_USAGE = { inputTokens: 48, outputTokens: 12, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+
+beforeAll(async () => {
+  p = await createProjectWithKey("bf");
+  const ctx = { projectId: p.projectId, organizationId: p.organizationId, source: "sdk" as const };
+  await writeEvents(ctx, [mini("m1", 9), mini("m2", 9), mini("m3", 10), anthropicEvent("c1", 9), anthropicEvent("c2", 10), unknownModel("u1", 9)]);
+  await writeEvents({ ...ctx, source: "replay", replayRunId: "r1" }, [mini("replay-1", 9)]);
+});
+
+describe("price change backfill", () => {
+  it("re-prices the affected history after an override is added, and moves the rollups by exactly the change", async () => {
+    const claudeBefore = await db.call.findMany({ where: { projectId: p.projectId, provider: "anthropic" }, select: { eventId: true, costUsd: true } });
+    expect((await db.call.findFirst({ where: { projectId: p.projectId, eventId: "u1" } }))!.costUsd).toBeNull();
+    expect((await db.usageHourly.aggregate({ where: { projectId: p.projectId }, _sum: { unpricedRequests: true } }))._sum.unpricedRequests).toBe(1);
+    await expectRollupConsistent(p.projectId);
+
+    await db.priceOverride.createMany({
+      data: [
+        { organizationId: p.organizationId, model: "gpt-4o-mini-2024-07-18", prices: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000004 } },
+        { organizationId: p.organizationId, model: "acme-llm-9000", prices: { input_cost_per_token: 0.000002, output_cost_per_token: 0.000008 } },
+      ],
+    });
+    const result = await handleBackfill({ organizationId: p.organizationId, settleMs: 0 }, jobCtx);
+    expect(result.passes[0].changed).toBe(5); // m1-m3, u1, replay-1
+    expect(result.passes[1].examined).toBe(0);
+    expect(progress.at(-1)?.[0]).toBe(1);
+
+    const calls = await db.call.findMany({ where: { projectId: p.projectId }, orderBy: { eventId: "asc" } });
+    const byId = Object.fromEntries(calls.map((c) => [c.eventId, c]));
+    for (const id of ["m1", "m2", "m3", "replay-1"]) expect(byId[id].costUsd).toBeCloseTo(48 * 0.000001 + 12 * 0.000004, 15);
+    expect(byId.u1.costUsd).toBeCloseTo(48 * 0.000002 + 12 * 0.000008, 15);
+    for (const c of claudeBefore) expect(byId[c.eventId].costUsd).toBe(c.costUsd);
+    expect(new Set(calls.map((c) => c.priceVersion)).size).toBe(1);
+
+    await expectRollupConsistent(p.projectId);
+    expect((await db.usageHourly.aggregate({ where: { projectId: p.projectId }, _sum: { unpricedRequests: true } }))._sum.unpricedRequests).toBe(0);
+  });
+
+  it("is idempotent: a second run finds nothing stale and leaves the rollups alone", async () => {
+    const before = await rollupStored(p.projectId);
+    const again = await handleBackfill({ organizationId: p.organizationId, settleMs: 0 }, jobCtx);
+    expect(again.passes.map((x) => x.examined)).toEqual([0, 0]);
+    expect(await rollupStored(p.projectId)).toEqual(before);
+  });
+
+  it("with a model, touches only the calls that override applies to; removing an override restores table prices", async () => {
+    await db.priceOverride.update({
+      where: { organizationId_model: { organizationId: p.organizationId, model: "gpt-4o-mini-2024-07-18" } },
+      data: { prices: { input_cost_per_token: 0.000003, output_cost_per_token: 0.000005 } },
+    });
+    const r = await handleBackfill({ organizationId: p.organizationId, model: "gpt-4o-mini-2024-07-18", settleMs: 0 }, jobCtx);
+    expect(r.passes[0].examined).toBe(4); // m1-m3 + replay-1; claude and acme calls not read
+    const m1 = await db.call.findFirst({ where: { projectId: p.projectId, eventId: "m1" } });
+    expect(m1!.costUsd).toBeCloseTo(48 * 0.000003 + 12 * 0.000005, 15);
+    await expectRollupConsistent(p.projectId);
+
+    await db.priceOverride.deleteMany({ where: { organizationId: p.organizationId } });
+    await handleBackfill({ organizationId: p.organizationId, settleMs: 0 }, jobCtx);
+    const table = priceCall(MINI_USAGE, { provider: "openai", model: "gpt-4o-mini-2024-07-18" })!;
+    const after = await db.call.findFirst({ where: { projectId: p.projectId, eventId: "m2" } });
+    expect(after!.costUsd).toBeCloseTo(table.costUsd, 15);
+    expect((await db.call.findFirst({ where: { projectId: p.projectId, eventId: "u1" } }))!.costUsd).toBeNull();
+    await expectRollupConsistent(p.projectId);
+    expect((await db.usageHourly.aggregate({ where: { projectId: p.projectId }, _sum: { unpricedRequests: true } }))._sum.unpricedRequests).toBe(1);
+  });
+
+  it("refuses a job without an organization", async () => {
+    await expect(handleBackfill({} as never, jobCtx)).rejects.toThrow(/organizationId/);
+  });
+});
