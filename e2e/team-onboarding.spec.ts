@@ -106,3 +106,26 @@ test("sign up, create a project and a key, invite, sign out and in", async ({ pa
   await page.goto(`/${orgSlug}/support-bot/settings`);
   await expect(page.getByTestId("members-table")).toContainText(teammate.email);
 });
+
+test("repeated wrong passwords lock the account, with a message saying for how long", async ({ page }) => {
+  const victim = { name: "Lena Locked", email: `lena-${run}@example.com`, password: "e2e-locked-password" };
+  const res = await page.request.post("/api/sign-up", { data: victim });
+  expect(res.status()).toBe(201);
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(victim.email);
+  for (let i = 1; i <= 4; i++) {
+    await page.getByLabel("Password").fill(`wrong-${i}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.locator(".form-error")).toHaveText("Email or password is incorrect.");
+    await page.getByLabel("Password").fill("");
+  }
+  await page.getByLabel("Password").fill("wrong-5");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".form-error")).toHaveText(/^Too many failed sign-in attempts\. Try again in \d+ minutes?\.$/);
+  // Locked: even the right password is refused for now.
+  await page.getByLabel("Password").fill(victim.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".form-error")).toHaveText(/^Too many failed sign-in attempts/);
+  await expect(page).toHaveURL(/\/sign-in/);
+  await shot(page, "07-locked-out");
+});
