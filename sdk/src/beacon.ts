@@ -428,6 +428,8 @@ export class Beacon {
       authorization: `Bearer ${this.options.apiKey}`,
       "content-type": "application/json",
       "user-agent": "spendlens-sdk-js/0.1.0",
+      // Stored as the call's source, so SDK traffic can be told apart from the proxy's and imports.
+      "x-spendlens-source": "sdk",
     };
     if (this.options.compress && body.byteLength >= COMPRESS_FROM_BYTES) {
       const zipped = await gzip(body).catch(() => null);

@@ -104,7 +104,7 @@ function outputLineEvent(row: Json, fileId: string, info: OutputInfo, registry: 
     timestamp: new Date(created ? created * 1000 : call.startedAt).toISOString(),
     provider: call.provider,
     endpoint: input?.url ?? info.endpoint ?? inferEndpoint(body),
-    request: input?.body ?? { model: body?.model ?? null, custom_id: customId },
+    request: input?.body ?? (typeof body?.model === "string" ? { model: body.model, custom_id: customId } : { custom_id: customId }),
     response: status < 400 ? body : null,
     latency_ms: 0,
     batch: true,
