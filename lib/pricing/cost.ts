@@ -62,13 +62,40 @@ export function providerFamily(provider: string | null | undefined): string {
   return p;
 }
 
+const checkedOverrides = new WeakSet<object>();
+// Ingest passes the same (cached) override objects for a whole batch: merge and hash each once.
+const mergedEntries = new WeakMap<object, Map<string, PriceEntry>>();
+const overrideVersions = new WeakMap<object, string>();
+
+function mergeOverride(tableKey: string | null, tableEntry: PriceEntry | undefined, override: Partial<PriceEntry>): PriceEntry {
+  let perOverride = mergedEntries.get(override);
+  if (!perOverride) mergedEntries.set(override, (perOverride = new Map()));
+  let merged = perOverride.get(tableKey ?? "");
+  if (!merged) {
+    merged = { ...(tableEntry ?? {}), ...override };
+    perOverride.set(tableKey ?? "", merged);
+  }
+  return merged;
+}
+
+function overrideVersion(override: Partial<PriceEntry>): string {
+  let v = overrideVersions.get(override);
+  if (!v) {
+    v = `${PRICE_VERSION}+${createHash("sha256").update(JSON.stringify(override)).digest("hex").slice(0, 8)}`;
+    overrideVersions.set(override, v);
+  }
+  return v;
+}
+
 function checkOverride(model: string, override: Partial<PriceEntry>): void {
+  if (override && typeof override === "object" && checkedOverrides.has(override)) return;
   if (!override || typeof override !== "object" || Array.isArray(override)) throw new Error(`price override for "${model}" must be an object of LiteLLM price fields`);
   for (const [field, value] of Object.entries(override)) {
     if (isCostField(field) && !(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
       throw new Error(`price override for "${model}": field "${field}" must be a non-negative number, got ${JSON.stringify(value)}`);
     }
   }
+  checkedOverrides.add(override);
 }
 
 /**
@@ -85,7 +112,7 @@ export function getPriceEntry(model: string, ctx: PriceLookupContext = {}): { ke
     const override = Object.prototype.hasOwnProperty.call(overrides, c.name) ? overrides[c.name] : undefined;
     if (override) {
       checkOverride(c.name, override);
-      return { key: match?.key ?? c.name, entry: { ...(match?.entry ?? {}), ...override }, overridden: true, overrideKey: c.name };
+      return { key: match?.key ?? c.name, entry: mergeOverride(match?.key ?? null, match?.entry, override), overridden: true, overrideKey: c.name };
     }
     if (match && c.name === match.key) break;
   }
@@ -123,16 +150,27 @@ function num(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
+const thresholdCache = new WeakMap<PriceEntry, Array<{ label: string; threshold: number }>>();
+
+/** The "_above_<N>k_tokens" thresholds an entry has, highest first (remembered per table entry). */
+function thresholdsOf(entry: PriceEntry): Array<{ label: string; threshold: number }> {
+  let list = thresholdCache.get(entry);
+  if (!list) {
+    const found = new Map<string, number>();
+    for (const field of Object.keys(entry)) {
+      const m = /_(above_(\d+)k_tokens)(?:_|$)/.exec(field);
+      if (m) found.set(m[1], Number(m[2]) * 1000);
+    }
+    list = [...found].map(([label, threshold]) => ({ label, threshold })).sort((a, b) => b.threshold - a.threshold);
+    thresholdCache.set(entry, list);
+  }
+  return list;
+}
+
 /** The long-context tier a prompt falls in: the highest "_above_<N>k_tokens" threshold it exceeds. */
 function contextTier(entry: PriceEntry, inputTokens: number): string | null {
-  let best: { label: string; threshold: number } | null = null;
-  for (const field of Object.keys(entry)) {
-    const m = /_(above_(\d+)k_tokens)(?:_|$)/.exec(field);
-    if (!m) continue;
-    const threshold = Number(m[2]) * 1000;
-    if (inputTokens > threshold && (!best || threshold > best.threshold)) best = { label: m[1], threshold };
-  }
-  return best?.label ?? null;
+  for (const t of thresholdsOf(entry)) if (inputTokens > t.threshold) return t.label;
+  return null;
 }
 
 type Service = "batches" | "flex" | "priority" | null;
@@ -146,6 +184,50 @@ function serviceOf(ctx: PriceContext, notes: string[]): Service {
   if (t === "batch") return "batches";
   notes.push(`service_tier "${t}" has no table price: standard prices used`);
   return null;
+}
+
+type RateState = { e: PriceEntry; T: string | null; svc: Service; family: string; applied: boolean; defaulted: boolean; missing: boolean };
+
+const NO_RATIO_FIELDS: readonly string[] = [];
+const INPUT_RATIO: readonly string[] = ["input_cost_per_token"];
+const OUTPUT_RATIO: readonly string[] = ["output_cost_per_token"];
+const WRITE_1H_RATIO: readonly string[] = ["cache_creation_input_token_cost", "input_cost_per_token"];
+
+/** Standard (non-service) price of a field, the long-context tier applied when the table has one. */
+function standardRate(r: RateState, base: string): number | undefined {
+  return (r.T ? num(r.e[`${base}_${r.T}`]) : undefined) ?? num(r.e[base]);
+}
+
+function serviceRatio(r: RateState, base: string): number | undefined {
+  const s = num(r.e[`${base}_${r.svc}`]);
+  const b = num(r.e[base]);
+  return s !== undefined && b !== undefined && b > 0 ? s / b : undefined;
+}
+
+/**
+ * Service-tier price of a component whose standard price is `std`: the explicit field, else `std` times
+ * the service/standard ratio of its own base field or of the `ratioFrom` fields, else (batch) 50% for
+ * providers whose batch API is half price, else `std`.
+ */
+function serviceRate(r: RateState, base: string, std: number, ratioFrom: readonly string[]): number {
+  if (!r.svc) return std;
+  const explicit = r.T ? num(r.e[`${base}_${r.T}_${r.svc}`]) : num(r.e[`${base}_${r.svc}`]);
+  if (explicit !== undefined) {
+    r.applied = true;
+    return explicit;
+  }
+  let ratio = serviceRatio(r, base);
+  for (let i = 0; ratio === undefined && i < ratioFrom.length; i++) ratio = serviceRatio(r, ratioFrom[i]);
+  if (ratio !== undefined) {
+    r.applied = true;
+    return std * ratio;
+  }
+  if (r.svc === "batches" && HALF_PRICE_BATCH_FAMILIES.has(r.family)) {
+    r.defaulted = true;
+    return std * 0.5;
+  }
+  r.missing = true;
+  return std;
 }
 
 /** Price one call. null = unpriced (unknown model, or its entry has no per-token price). Throws RangeError on inconsistent usage. */
@@ -172,64 +254,32 @@ export function priceCall(usage: Usage, ctx: PriceContext): CallCost | null {
   const svc = serviceOf(ctx, notes);
   const family = providerFamily(ctx.provider ?? e.litellm_provider);
   const svcLabel = svc === "batches" ? "batch" : svc;
-  let svcApplied = false;
-  let svcDefaulted = false;
-  let svcMissing = false;
 
-  // Standard (non-service) price of a field, long-context tier applied when the table has one.
-  const standard = (base: string): number | undefined => (T ? num(e[`${base}_${T}`]) : undefined) ?? num(e[base]);
-  const ratio = (base: string): number | undefined => {
-    const s = num(e[`${base}_${svc}`]);
-    const b = num(e[base]);
-    return s !== undefined && b !== undefined && b > 0 ? s / b : undefined;
-  };
-  // Service-tier price of a component whose standard price is `std`. `ratioFrom` lists fields whose
-  // service/standard ratio may be borrowed when this field has no service price of its own.
-  const withService = (base: string, std: number, ratioFrom: string[]): number => {
-    if (!svc) return std;
-    const explicit = T ? num(e[`${base}_${T}_${svc}`]) : num(e[`${base}_${svc}`]);
-    if (explicit !== undefined) {
-      svcApplied = true;
-      return explicit;
-    }
-    for (const f of [base, ...ratioFrom]) {
-      const r = ratio(f);
-      if (r !== undefined) {
-        svcApplied = true;
-        return std * r;
-      }
-    }
-    if (svc === "batches" && HALF_PRICE_BATCH_FAMILIES.has(family)) {
-      svcDefaulted = true;
-      return std * 0.5;
-    }
-    svcMissing = true;
-    return std;
-  };
+  const rates: RateState = { e, T, svc, family, applied: false, defaulted: false, missing: false };
 
-  const inputStd = standard("input_cost_per_token") ?? baseInput;
-  const outputStd = standard("output_cost_per_token") ?? baseOutput ?? 0;
-  const inputRate = withService("input_cost_per_token", inputStd, []);
-  const outputRate = withService("output_cost_per_token", outputStd, []);
+  const inputStd = standardRate(rates, "input_cost_per_token") ?? baseInput;
+  const outputStd = standardRate(rates, "output_cost_per_token") ?? baseOutput ?? 0;
+  const inputRate = serviceRate(rates, "input_cost_per_token", inputStd, NO_RATIO_FIELDS);
+  const outputRate = serviceRate(rates, "output_cost_per_token", outputStd, NO_RATIO_FIELDS);
 
-  const cachedStd = standard("cache_read_input_token_cost");
+  const cachedStd = standardRate(rates, "cache_read_input_token_cost");
   if (cachedStd === undefined && usage.cachedInputTokens > 0) notes.push("no cache-read price: cached input at the input price");
-  const cachedRate = cachedStd === undefined ? inputRate : withService("cache_read_input_token_cost", cachedStd, ["input_cost_per_token"]);
+  const cachedRate = cachedStd === undefined ? inputRate : serviceRate(rates, "cache_read_input_token_cost", cachedStd, INPUT_RATIO);
 
   const write1h = usage.cacheWrite1hTokens ?? 0;
   const write5m = usage.cacheWriteTokens - write1h;
-  const write5mStd = standard("cache_creation_input_token_cost");
+  const write5mStd = standardRate(rates, "cache_creation_input_token_cost");
   if (write5mStd === undefined && usage.cacheWriteTokens > 0) notes.push("no cache-write price: cache writes at the input price");
-  const write5mRate = write5mStd === undefined ? inputRate : withService("cache_creation_input_token_cost", write5mStd, ["input_cost_per_token"]);
+  const write5mRate = write5mStd === undefined ? inputRate : serviceRate(rates, "cache_creation_input_token_cost", write5mStd, INPUT_RATIO);
   let write1hRate = write5mRate;
   if (write1h > 0) {
-    const std1h = standard("cache_creation_input_token_cost_above_1hr");
+    const std1h = standardRate(rates, "cache_creation_input_token_cost_above_1hr");
     if (std1h === undefined) notes.push("no 1h cache-write price: 1h writes at the 5-minute write price");
-    else write1hRate = withService("cache_creation_input_token_cost_above_1hr", std1h, ["cache_creation_input_token_cost", "input_cost_per_token"]);
+    else write1hRate = serviceRate(rates, "cache_creation_input_token_cost_above_1hr", std1h, WRITE_1H_RATIO);
   }
 
-  const reasoningStd = standard("output_cost_per_reasoning_token");
-  const reasoningRate = reasoningStd === undefined ? outputRate : withService("output_cost_per_reasoning_token", reasoningStd, ["output_cost_per_token"]);
+  const reasoningStd = standardRate(rates, "output_cost_per_reasoning_token");
+  const reasoningRate = reasoningStd === undefined ? outputRate : serviceRate(rates, "output_cost_per_reasoning_token", reasoningStd, OUTPUT_RATIO);
 
   const uncached = usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens;
   const breakdown: CallCost["breakdown"] = {
@@ -241,6 +291,7 @@ export function priceCall(usage: Usage, ctx: PriceContext): CallCost | null {
   if (usage.reasoningTokens > 0) breakdown.reasoning = usage.reasoningTokens * reasoningRate;
   const costUsd = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.output + (breakdown.reasoning ?? 0);
 
+  const { applied: svcApplied, defaulted: svcDefaulted, missing: svcMissing } = rates;
   const tier: string[] = [svcLabel && (svcApplied || svcDefaulted) ? svcLabel : "standard"];
   if (T) tier.push(T);
   if (svcDefaulted) tier.push(`${svcLabel}: no table price, 50% of standard (provider batch discount)`);
@@ -249,8 +300,6 @@ export function priceCall(usage: Usage, ctx: PriceContext): CallCost | null {
   if (found.overridden) tier.push(`override: ${found.overrideKey}`);
   tier.push(...notes);
 
-  const priceVersion = found.overridden
-    ? `${PRICE_VERSION}+${createHash("sha256").update(JSON.stringify(ctx.overrides?.[found.overrideKey!] ?? {})).digest("hex").slice(0, 8)}`
-    : PRICE_VERSION;
+  const priceVersion = found.overridden ? overrideVersion(ctx.overrides![found.overrideKey!]) : PRICE_VERSION;
   return { costUsd, breakdown, matchedModel: found.key, tier, priceVersion };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { azureDeployments, matchModel, modelCandidates } from "./match";
+import { azureDeployments, matchModel, modelCandidates, reloadAzureDeploymentsFromEnv } from "./match";
 import { SNAPSHOT } from "./table";
 
 const key = (model: string, opts: Parameters<typeof matchModel>[1] = {}) => matchModel(model, opts)?.key ?? null;
@@ -75,10 +75,12 @@ describe("matchModel", () => {
     afterEach(() => {
       if (saved === undefined) delete process.env.SPENDLENS_AZURE_DEPLOYMENTS;
       else process.env.SPENDLENS_AZURE_DEPLOYMENTS = saved;
+      reloadAzureDeploymentsFromEnv();
     });
 
     it("reads the mapping from the environment; the argument wins", () => {
       process.env.SPENDLENS_AZURE_DEPLOYMENTS = JSON.stringify({ "team-a-4o": "gpt-4o", shared: "gpt-4.1-nano" });
+      reloadAzureDeploymentsFromEnv();
       expect(key("team-a-4o")).toBe("gpt-4o");
       expect(key("shared")).toBe("gpt-4.1-nano");
       expect(key("shared", { azureDeployments: { shared: "o3-mini" } })).toBe("o3-mini");
@@ -87,8 +89,10 @@ describe("matchModel", () => {
 
     it("names the variable when it is not valid JSON", () => {
       process.env.SPENDLENS_AZURE_DEPLOYMENTS = "{not json";
+      reloadAzureDeploymentsFromEnv();
       expect(() => matchModel("whatever")).toThrow(/SPENDLENS_AZURE_DEPLOYMENTS/);
       process.env.SPENDLENS_AZURE_DEPLOYMENTS = JSON.stringify({ a: 1 });
+      reloadAzureDeploymentsFromEnv();
       expect(() => matchModel("whatever-else")).toThrow(/SPENDLENS_AZURE_DEPLOYMENTS/);
     });
   });

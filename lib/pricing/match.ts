@@ -53,28 +53,36 @@ const BEDROCK_REGION = /^(us|eu|apac|global|jp|au|ca|us-gov)\./;
 const BEDROCK_VENDOR = /^(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\./;
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/;
 
-let envCache: { raw: string | undefined; map: Record<string, string> } | null = null;
+let envDeployments: Record<string, string> | null = null;
+
+function parseDeploymentsEnv(raw: string | undefined): Record<string, string> {
+  if (!raw || !raw.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`SPENDLENS_AZURE_DEPLOYMENTS must be a JSON object {"deployment": "model"}: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === "string")) {
+    throw new Error('SPENDLENS_AZURE_DEPLOYMENTS must be a JSON object {"deployment": "model"} with string values');
+  }
+  return parsed as Record<string, string>;
+}
+
+/**
+ * Re-read SPENDLENS_AZURE_DEPLOYMENTS (it is read once, on first use: process.env is slow to read per call)
+ * and forget cached matches. For tests and for a process that changes its environment.
+ */
+export function reloadAzureDeploymentsFromEnv(): void {
+  envDeployments = null;
+  candidateCache = new WeakMap();
+  matchCache = new WeakMap();
+}
 
 /** Azure deployment → model mapping from env SPENDLENS_AZURE_DEPLOYMENTS (JSON object), merged under `explicit`. */
 export function azureDeployments(explicit?: Record<string, string>): Record<string, string> {
-  const raw = process.env.SPENDLENS_AZURE_DEPLOYMENTS;
-  if (!envCache || envCache.raw !== raw) {
-    let map: Record<string, string> = {};
-    if (raw && raw.trim()) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch (err) {
-        throw new Error(`SPENDLENS_AZURE_DEPLOYMENTS must be a JSON object {"deployment": "model"}: ${(err as Error).message}`);
-      }
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === "string")) {
-        throw new Error('SPENDLENS_AZURE_DEPLOYMENTS must be a JSON object {"deployment": "model"} with string values');
-      }
-      map = parsed as Record<string, string>;
-    }
-    envCache = { raw, map };
-  }
-  return explicit ? { ...envCache.map, ...explicit } : envCache.map;
+  if (!envDeployments) envDeployments = parseDeploymentsEnv(process.env.SPENDLENS_AZURE_DEPLOYMENTS);
+  return explicit ? { ...envDeployments, ...explicit } : envDeployments;
 }
 
 /** Dated table keys for an undated name ("claude-sonnet-4" → "claude-sonnet-4-20250514"), newest first. */
@@ -96,18 +104,27 @@ export function modelCandidates(model: string, opts: { provider?: string | null;
   const table = opts.table ?? SNAPSHOT;
   if (opts.azureDeployments) return computeCandidates(model, opts.provider ?? null, opts.azureDeployments, table);
   // Ingest prices every call: remember the candidate lists of the names seen (bounded).
-  const cacheKey = `${opts.provider ?? ""}\u0000${model}\u0000${process.env.SPENDLENS_AZURE_DEPLOYMENTS ?? ""}`;
-  let perTable = candidateCache.get(table);
-  const hit = perTable?.get(cacheKey);
+  const perModel = cacheFor(candidateCache, table, opts.provider ?? "");
+  const hit = perModel.get(model);
   if (hit) return hit;
   const list = computeCandidates(model, opts.provider ?? null, undefined, table);
-  if (!perTable) candidateCache.set(table, (perTable = new Map()));
-  if (perTable.size >= CACHE_LIMIT) perTable.clear();
-  perTable.set(cacheKey, list);
+  if (perModel.size >= CACHE_LIMIT) perModel.clear();
+  perModel.set(model, list);
   return list;
 }
 
-const candidateCache = new WeakMap<PriceTable, Map<string, Candidate[]>>();
+type PerProvider<T> = Map<string, Map<string, T>>;
+const CACHE_LIMIT = 5000;
+let candidateCache = new WeakMap<PriceTable, PerProvider<Candidate[]>>();
+let matchCache = new WeakMap<PriceTable, PerProvider<ModelMatch | null>>();
+
+function cacheFor<T>(caches: WeakMap<PriceTable, PerProvider<T>>, table: PriceTable, provider: string): Map<string, T> {
+  let perTable = caches.get(table);
+  if (!perTable) caches.set(table, (perTable = new Map()));
+  let perModel = perTable.get(provider);
+  if (!perModel) perTable.set(provider, (perModel = new Map()));
+  return perModel;
+}
 
 function computeCandidates(model: string, providerName: string | null, explicitDeployments: Record<string, string> | undefined, table: PriceTable): Candidate[] {
   const out: Candidate[] = [];
@@ -197,16 +214,12 @@ function computeCandidates(model: string, providerName: string | null, explicitD
   return out;
 }
 
-const cache = new WeakMap<PriceTable, Map<string, ModelMatch | null>>();
-const CACHE_LIMIT = 5000;
-
 /** The price-table entry for a reported model name, or null when nothing matches. */
 export function matchModel(model: string, opts: { provider?: string | null; azureDeployments?: Record<string, string>; table?: PriceTable } = {}): ModelMatch | null {
   const table = opts.table ?? SNAPSHOT;
-  const cacheable = !opts.azureDeployments;
-  const cacheKey = `${opts.provider ?? ""}\u0000${model}\u0000${process.env.SPENDLENS_AZURE_DEPLOYMENTS ?? ""}`;
-  let perTable = cache.get(table);
-  if (cacheable && perTable?.has(cacheKey)) return perTable.get(cacheKey) ?? null;
+  const perModel = opts.azureDeployments ? null : cacheFor(matchCache, table, opts.provider ?? "");
+  const hit = perModel?.get(model);
+  if (hit !== undefined) return hit;
   let found: ModelMatch | null = null;
   for (const c of modelCandidates(model, { ...opts, table })) {
     const entry = Object.prototype.hasOwnProperty.call(table, c.name) ? table[c.name] : undefined;
@@ -215,10 +228,9 @@ export function matchModel(model: string, opts: { provider?: string | null; azur
       break;
     }
   }
-  if (cacheable) {
-    if (!perTable) cache.set(table, (perTable = new Map()));
-    if (perTable.size >= CACHE_LIMIT) perTable.clear();
-    perTable.set(cacheKey, found);
+  if (perModel) {
+    if (perModel.size >= CACHE_LIMIT) perModel.clear();
+    perModel.set(model, found);
   }
   return found;
 }

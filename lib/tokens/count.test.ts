@@ -7,6 +7,7 @@ import { functionCallingTestCases } from "gpt-tokenizer/esm/fixtures/functionCal
 import gpt4o from "gpt-tokenizer/model/gpt-4o";
 import { afterEach, describe, expect, it } from "vitest";
 import { arenaHard, banking77, wildchatUsers } from "../datasets/shared-data";
+import { reloadAzureDeploymentsFromEnv } from "../pricing/match";
 import { countChatTokens, countTokens, ESTIMATE_FACTORS, estimateFamily, openAIEncodingFor, type ChatMessageInput, type ChatToolInput } from "./count";
 
 const asText = { disallowedSpecial: new Set<string>() };
@@ -74,9 +75,11 @@ describe("countTokens", () => {
     afterEach(() => {
       if (saved === undefined) delete process.env.SPENDLENS_AZURE_DEPLOYMENTS;
       else process.env.SPENDLENS_AZURE_DEPLOYMENTS = saved;
+      reloadAzureDeploymentsFromEnv();
     });
     it("counts exactly for a deployment mapped to an OpenAI model", () => {
       process.env.SPENDLENS_AZURE_DEPLOYMENTS = JSON.stringify({ "prod-chat": "gpt-4" });
+      reloadAzureDeploymentsFromEnv();
       expect(countTokens("tiktoken is great!", "prod-chat")).toEqual({ tokens: 6, exact: true });
     });
   });
