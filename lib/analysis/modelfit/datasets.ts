@@ -5,7 +5,9 @@
 // split (train stays before test: past then future) before timestamps are assigned.
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { priceCall } from "../../pricing/cost";
 import { seededRandom, shuffled } from "../../stats/random";
+import { countTokens } from "../../tokens/count";
 import type { AnalysisCall } from "../types";
 
 export function sharedDataDir(): string {
@@ -58,11 +60,11 @@ export function readCsvRecords(file: string): Record<string, string>[] {
   return records;
 }
 
-/** Cost of one call from its token counts; the tests pass lib/pricing's priceCall through this. */
+/** Cost of one call from its token counts (default: lib/pricing priceCall; null = unpriced). */
 export type FixturePricer = (usage: { inputTokens: number; outputTokens: number }, model: string) => number | null;
 
-// ~4 characters per token is the usual English average; fixtures only need plausible counts.
-const roughTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+export const tablePrice: FixturePricer = (u, model) =>
+  priceCall({ inputTokens: u.inputTokens, outputTokens: u.outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, { model })?.costUsd ?? null;
 
 export type ChatFixtureRow = { system?: string; user: string; answer: string; tags?: Record<string, string>; request?: Record<string, unknown> };
 
@@ -74,7 +76,9 @@ export type ChatFixtureOptions = {
   start?: Date;
   spacingMs?: number;
   idPrefix?: string;
+  /** Default: the price table (tablePrice). */
   price?: FixturePricer;
+  /** Default: lib/tokens countTokens for the model. */
   countTokens?: (text: string) => number;
 };
 
@@ -82,7 +86,8 @@ export type ChatFixtureOptions = {
 export function chatCalls(rows: ChatFixtureRow[], opts: ChatFixtureOptions): AnalysisCall[] {
   const start = (opts.start ?? new Date("2026-11-01T00:00:00Z")).getTime();
   const spacing = opts.spacingMs ?? 60_000;
-  const count = opts.countTokens ?? roughTokens;
+  const count = opts.countTokens ?? ((text: string) => countTokens(text, opts.model).tokens);
+  const price = opts.price ?? tablePrice;
   return rows.map((row, i) => {
     const messages = [...(row.system ? [{ role: "system", content: row.system }] : []), { role: "user", content: row.user }];
     const inputTokens = messages.reduce((s, m) => s + count(m.content) + 4, 3);
@@ -112,7 +117,7 @@ export function chatCalls(rows: ChatFixtureRow[], opts: ChatFixtureOptions): Ana
       outputTokens,
       cachedInputTokens: 0,
       cacheWriteTokens: 0,
-      costUsd: opts.price ? opts.price({ inputTokens, outputTokens }, opts.model) : null,
+      costUsd: price({ inputTokens, outputTokens }, opts.model),
       latencyMs: 400,
       batch: false,
     };

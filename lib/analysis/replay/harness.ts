@@ -78,6 +78,17 @@ export type ReplayRunResult = {
   unsupported: number;
 };
 
+/** The run stopped because `onOutcome` failed (e.g. storing a replay); `spentUsd` is what it had spent. */
+export class ReplayRunError extends Error {
+  constructor(
+    message: string,
+    readonly spentUsd: number,
+    readonly cause: unknown,
+  ) {
+    super(message);
+  }
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function defaultCountInputTokens(body: Record<string, unknown>): number {
@@ -132,10 +143,18 @@ export async function replayCalls(calls: AnalysisCall[], opts: ReplayOptions): P
     return 0.5 + (jitterState / 4294967296) * 0.5;
   };
 
+  let outcomeError: unknown = null;
   const finish = async (i: number, outcome: ReplayOutcome) => {
     outcomes[i] = outcome;
     done++;
-    await opts.onOutcome?.(outcome, calls[i]);
+    try {
+      await opts.onOutcome?.(outcome, calls[i]);
+    } catch (err) {
+      // Stop sending: replays that cannot be stored would be paid for and lost.
+      outcomeError ??= err;
+      stopped = true;
+      return;
+    }
     await opts.onProgress?.({
       done,
       total: calls.length,
@@ -264,6 +283,7 @@ export async function replayCalls(calls: AnalysisCall[], opts: ReplayOptions): P
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, calls.length)) }, worker));
+  if (outcomeError) throw new ReplayRunError(`replay run stopped: ${(outcomeError as Error)?.message ?? String(outcomeError)}`, spent, outcomeError);
   // Whatever was never started: the budget stopped the run (or it was aborted).
   for (let i = 0; i < calls.length; i++) {
     if (!outcomes[i]) {

@@ -7,7 +7,7 @@ import { lastUserText } from "../messages";
 import type { AnalysisCall } from "../types";
 import { callOutput, type CallOutput } from "./answers";
 import type { AnswerComparison, Comparator } from "./compare";
-import { replayCalls, type ReplayOptions, type ReplayOutcome, type ReplayRunResult } from "./harness";
+import { replayCalls, ReplayRunError, type ReplayOptions, type ReplayOutcome, type ReplayRunResult } from "./harness";
 
 export type Disagreement = { callId: string; input: string; reference: string; candidate: string; detail?: string };
 
@@ -62,7 +62,13 @@ export async function replayAndCompare(calls: AnalysisCall[], opts: VerifyOption
     reference = new Map(calls.map((c) => [c.id, callOutput(c)]));
   }
   const toReplay = opts.baseline === "replay" ? calls.filter((c) => reference.has(c.id)) : calls;
-  const run = await replayCalls(toReplay, { ...opts, budgetUsd: budget });
+  let run: ReplayRunResult;
+  try {
+    run = await replayCalls(toReplay, { ...opts, budgetUsd: budget });
+  } catch (err) {
+    if (err instanceof ReplayRunError && baselineRun) throw new ReplayRunError(err.message, err.spentUsd + baselineRun.spentUsd, err.cause);
+    throw err;
+  }
   const byId = new Map(calls.map((c) => [c.id, c]));
   const comparisons: VerifyResult["comparisons"] = [];
   const disagreements: Disagreement[] = [];
