@@ -15,6 +15,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [["list"]],
+  globalTeardown: "./e2e/teardown.ts",
   use: {
     baseURL,
     screenshot: "only-on-failure",
@@ -25,9 +26,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "node node_modules/tsx/dist/cli.mjs e2e/serve.ts",
+    command: "node --import tsx e2e/serve.ts",
     url: `${baseURL}/sign-in`,
-    env: { PORT: String(port) },
+    env: { PORT: String(port), E2E_PORT: String(port) },
     // The first start may build the app (a minute or two on 2 cores).
     timeout: 300_000,
     reuseExistingServer: false,

@@ -2,11 +2,12 @@
 // fresh data directory, both removed when Playwright stops it. Without a Postgres server it falls
 // back to the launcher's embedded default in the temp data directory.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { adminUrl, createScratchDatabase, dropDatabase } from "../lib/db/scratch";
+import { serverStateFile, type ServerState } from "./server-state";
 
 async function postgresAnswers(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -35,12 +36,16 @@ async function main() {
     PROXY_PORT: process.env.PROXY_PORT ?? "0",
     NEXTAUTH_URL: `http://localhost:${process.env.PORT}`,
   };
+  // e2e/teardown.ts removes these too, in case this process is killed before it can.
+  const state: ServerState = { dataDir, admin, database: scratch?.name ?? null };
+  writeFileSync(serverStateFile(), JSON.stringify(state));
   if (scratch) env.DATABASE_URL = scratch.url;
   else delete env.DATABASE_URL;
   // Secrets come from the launcher (generated into the temp data dir), like a first start.
   delete env.NEXTAUTH_SECRET;
 
-  const child = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/start.ts"], { env, stdio: "inherit" });
+  // `node --import tsx` (not the tsx CLI, which adds a relaying parent process) so signals reach the launcher directly.
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { env, stdio: "inherit" });
   let cleaning = false;
   const cleanup = async (code: number) => {
     if (cleaning) return;
