@@ -57,7 +57,7 @@ export type ReplayEnvironment = {
   requestsPerSecond?: number;
   maxAttempts?: number;
   /** Called for every finished replay (store it as a non-production call). */
-  onReplay?: (outcome: ReplayOutcome, call: AnalysisCall, test: { groupKey: string; model: string }) => void | Promise<void>;
+  onReplay?: (outcome: ReplayOutcome, call: AnalysisCall, test: { groupKey: string; model: string; provider: string }) => void | Promise<void>;
   /** Local embedder for summary comparison (lib/analysis/embeddings); word overlap otherwise. */
   embed?: SimilarityOptions["embed"];
   similarityThreshold?: number;
@@ -426,7 +426,7 @@ export async function testModelFit(
         maxExamples: opts.maxExamples ?? 10,
         sleep: env.sleep,
         signal: env.signal,
-        onOutcome: env.onReplay ? (o, c) => env.onReplay!(o, c, { groupKey: plan.group.key, model: test.candidate.model }) : undefined,
+        onOutcome: env.onReplay ? (o, c) => env.onReplay!(o, c, { groupKey: plan.group.key, model: test.candidate.model, provider: test.candidate.provider }) : undefined,
       });
     } catch (err) {
       // Count what a failed run spent so the remaining tests' shares still respect the cap.

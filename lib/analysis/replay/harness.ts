@@ -25,6 +25,8 @@ export type ReplayOutcome = {
   estimatedCostUsd: number;
   attempts: number;
   error?: string;
+  /** HTTP status of the last failed attempt (0 = network error or timeout). */
+  httpStatus?: number;
   latencyMs?: number;
   startedAt?: Date;
   notes?: string[];
@@ -227,6 +229,7 @@ export async function replayCalls(calls: AnalysisCall[], opts: ReplayOptions): P
       const t0 = Date.now();
       let retryAfterMs: number | null = null;
       let retry = false;
+      let httpStatus = 0;
       try {
         const res = await opts.client.send(prepared.api, prepared.body, opts.signal);
         const priced = res.usage ? opts.priceUsage(res.usage) : null;
@@ -262,11 +265,24 @@ export async function replayCalls(calls: AnalysisCall[], opts: ReplayOptions): P
         holders--;
         release();
         lastError = e.status ? `HTTP ${e.status}: ${e.message}` : e.message;
+        httpStatus = e.status ?? 0;
         retry = e.retryable && attempts < maxAttempts && !opts.signal?.aborted;
         retryAfterMs = e.retryAfterMs;
       }
       if (!retry) {
-        await finish(i, { callId: call.id, status: opts.signal?.aborted ? "aborted" : "failed", api: prepared.api, request: prepared.body, costUsd: cost, estimatedCostUsd: estimate, attempts, error: lastError, startedAt });
+        await finish(i, {
+          callId: call.id,
+          status: opts.signal?.aborted ? "aborted" : "failed",
+          api: prepared.api,
+          request: prepared.body,
+          costUsd: cost,
+          estimatedCostUsd: estimate,
+          attempts,
+          error: lastError,
+          httpStatus,
+          latencyMs: Date.now() - t0,
+          startedAt,
+        });
         return;
       }
       const delay = Math.min(maxBackoff, Math.max(retryAfterMs ?? 0, backoff * 2 ** (attempts - 1) * jitter()));
