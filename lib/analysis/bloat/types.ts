@@ -95,7 +95,11 @@ export type VerificationResult =
   | {
       status: "verified" | "rejected" | "inconclusive";
       model: string;
+      /** How answers were compared: label, json or similarity (free text, against a replay of the original prompt). */
+      method: string;
       sampled: number;
+      /** Comparisons that could be decided (replays that failed or ran out of budget are not counted). */
+      compared: number;
       agreed: number;
       agreement: { point: number; low: number; high: number };
       target: number;
