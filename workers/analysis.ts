@@ -1,19 +1,20 @@
-// Queue "analysis": one job per analysis run; dispatches on kind to the lever's job entry.
+// Queue "analysis": one job per analysis run, dispatched on kind to the lever's job entry; plus the
+// daily tick that starts runs for projects with recent traffic.
+import { scheduleDueAnalyses } from "../lib/analysis/schedule";
 import type { AnalysisKind } from "../lib/analysis/runs";
 import type { JobContext } from "../lib/queue/types";
 
-export type AnalysisJob = { projectId: string; runId: string; kind: AnalysisKind; params?: Record<string, unknown> };
+export type AnalysisJob = { projectId: string; runId: string; kind: AnalysisKind; params?: Record<string, unknown> } | { kind: "tick"; at?: string };
 
 type Runner = (data: { projectId: string; runId: string; params?: Record<string, unknown> }, ctx?: JobContext) => Promise<unknown>;
 
 // Loaded on demand so a worker only pays for the analyses it runs.
-const runners: Partial<Record<AnalysisKind, () => Promise<Runner>>> = {};
-
-export function registerAnalysisRunner(kind: AnalysisKind, load: () => Promise<Runner>): void {
-  runners[kind] = load;
-}
+const runners: Partial<Record<AnalysisKind, () => Promise<Runner>>> = {
+  modelfit: async () => (await import("../lib/analysis/modelfit/job")).runModelFitAnalysis,
+};
 
 export async function handleAnalysis(data: AnalysisJob, ctx: JobContext): Promise<unknown> {
+  if (data.kind === "tick") return { started: await scheduleDueAnalyses(data.at ? new Date(data.at) : new Date()) };
   const load = runners[data.kind];
   if (!load) throw new Error(`analysis kind "${data.kind}" is not available`);
   const run = await load();

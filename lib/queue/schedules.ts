@@ -7,5 +7,6 @@ export type Schedule = { id: string; queue: QueueName; name: string; everyMs: nu
 
 export const SCHEDULES: Schedule[] = [
   { id: "weekly-report-tick", queue: "reports", name: "weekly-tick", everyMs: 60 * 60_000, data: { kind: "weekly-tick" } },
+  { id: "analysis-daily", queue: "analysis", name: "tick", everyMs: 6 * 60 * 60_000, data: { kind: "tick" } },
   { id: "alerts-check", queue: "alerts", name: "alerts-check", everyMs: 10 * 60_000, data: {} },
 ];
