@@ -1,6 +1,6 @@
 // A new team's first minutes in a real browser: sign up (with a field error on the way), create a
-// project, create an API key (shown once), invite a teammate, sign out and back in; the teammate
-// joins through the link as a VIEWER and cannot change settings.
+// project, create an API key (shown once) and send a first call with it, invite a teammate, sign out
+// and back in, revoke the key; the teammate joins through the link as a VIEWER and cannot change settings.
 import { expect, test, type Page } from "@playwright/test";
 
 const run = Date.now().toString(36);
@@ -11,7 +11,7 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 }
 
-test("sign up, create a project and a key, invite, sign out and in", async ({ page, browser }) => {
+test("sign up, create a project and a key, send a call, invite, sign out and in, revoke", async ({ page, browser }) => {
   // --- sign up, first with a missing password: the message names the field, next to it
   await page.goto("/");
   await expect(page).toHaveURL(/\/sign-in/);
@@ -57,6 +57,23 @@ test("sign up, create a project and a key, invite, sign out and in", async ({ pa
   await expect(page.getByTestId("keys-table")).toContainText(prefix);
   expect(await page.content()).not.toContain(keyText);
 
+  // --- the key works: the first call sent to the ingest API turns the empty overview into a live one
+  const firstCall = {
+    id: `e2e-${run}-1`,
+    timestamp: new Date().toISOString(),
+    provider: "openai",
+    endpoint: "/v1/chat/completions",
+    request: { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] },
+    response: { model: "gpt-4o-mini", choices: [{ message: { role: "assistant", content: "Hi!" }, finish_reason: "stop" }], usage: { prompt_tokens: 8, completion_tokens: 3 } },
+    latency_ms: 420,
+  };
+  const ingest = (key: string, id: string) =>
+    page.request.post("/api/v1/ingest", { headers: { authorization: `Bearer ${key}` }, data: { events: [{ ...firstCall, id }] } });
+  expect((await ingest(keyText, firstCall.id)).status()).toBe(200);
+  await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByTestId("call-count")).toHaveText("1");
+  await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Settings" }).click();
+
   // --- invite a teammate as VIEWER: a link to copy
   await page.getByLabel("Email", { exact: true }).fill(teammate.email);
   await page.getByLabel("Role", { exact: true }).selectOption("VIEWER");
@@ -78,8 +95,16 @@ test("sign up, create a project and a key, invite, sign out and in", async ({ pa
   await expect(page).toHaveURL(`/${orgSlug}/my-first-project/overview`);
   await page.getByTestId("project-switcher").selectOption("support-bot");
   await expect(page).toHaveURL(`/${orgSlug}/support-bot/overview`);
-  await expect(page.getByTestId("empty-overview")).toContainText(prefix);
+  await expect(page.getByTestId("call-count")).toHaveText("1");
   await shot(page, "05-signed-in-again");
+
+  // --- revoke the key in the UI: the ingest API, which accepted it a moment ago, refuses it at once
+  expect((await ingest(keyText, `e2e-${run}-2`)).status()).toBe(200);
+  await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Settings" }).click();
+  page.once("dialog", (d) => void d.accept());
+  await page.getByTestId("keys-table").getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByTestId("keys-table")).toContainText("Revoked");
+  expect((await ingest(keyText, `e2e-${run}-3`)).status()).toBe(403);
 
   // --- the teammate, in a separate browser context, joins through the link as VIEWER
   const other = await browser.newContext();
