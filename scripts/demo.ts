@@ -27,7 +27,7 @@ const stream = createWriteStream(out);
 let n = 0;
 const started = Date.now();
 for (const event of generateDemoEvents({ count, seed, end })) {
-  if (!stream.write(JSON.stringify(event) + "\n")) await new Promise((r) => stream.once("drain", r));
+  if (!stream.write(JSON.stringify(event) + "\n")) await new Promise<void>((r) => stream.once("drain", () => r()));
   if (++n % 10_000 === 0) process.stderr.write(`\r${n}/${count} events`);
 }
 await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
