@@ -42,6 +42,8 @@ export type ProxyHandlerOptions = {
   logQueueMax?: number;
   logQueueMaxBytes?: number;
   logBatchSize?: number;
+  /** Max wait for more calls before a log write starts. Default 200 ms. */
+  logLingerMs?: number;
   logRetryDelaysMs?: number[];
   /** Response bytes kept per call for the log; larger bodies keep their ends only. Default 2 MiB. */
   logBodyMaxBytes?: number;
@@ -102,7 +104,9 @@ function resolveSettings(opts: ProxyHandlerOptions): Settings {
     upstreamBodyTimeoutMs: opts.upstreamBodyTimeoutMs ?? 300_000,
     logQueueMax: opts.logQueueMax ?? envInt("PROXY_LOG_QUEUE_MAX", 10_000),
     logQueueMaxBytes: opts.logQueueMaxBytes ?? envInt("PROXY_LOG_QUEUE_MAX_BYTES", 64 * 2 ** 20),
-    logBatchSize: opts.logBatchSize ?? 500,
+    // Building a batch of events is synchronous work on the proxy's event loop: keep each slice short.
+    logBatchSize: opts.logBatchSize ?? 100,
+    logLingerMs: opts.logLingerMs ?? 200,
     logRetryDelaysMs: opts.logRetryDelaysMs ?? [250, 1_000, 4_000],
     logBodyMaxBytes: opts.logBodyMaxBytes ?? 2 * 2 ** 20,
     projectSettingsTtlMs: opts.projectSettingsTtlMs ?? 10_000,
@@ -122,6 +126,8 @@ type PreparedRequest = {
   addedUsageChunk: boolean;
 };
 
+const STREAM_KEY = Buffer.from('"stream"');
+
 /** Bodies above this are forwarded without being parsed on the request path. */
 const PARSE_ON_PATH_MAX_BYTES = 8 * 2 ** 20;
 
@@ -137,12 +143,26 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
     maxQueued: settings.logQueueMax,
     maxQueuedBytes: settings.logQueueMaxBytes,
     batchSize: settings.logBatchSize,
+    lingerMs: settings.logLingerMs,
     retryDelaysMs: settings.logRetryDelaysMs,
     onDrop:
       opts.onLogDrop ??
       ((info) => console.error(`[proxy] call log: ${info.events} call(s) not stored: ${info.reason}`)),
   });
   const projectUpstreams = new ProjectUpstreamCache(settings.projectSettingsTtlMs);
+  // The allow-list is fixed for the handler's life, so a (provider, override) pair always gets the
+  // same answer: decide once, not per call (URL parsing is a good part of the per-call cost).
+  const decisions = new Map<string, ReturnType<typeof resolveUpstream>>();
+  const upstreamFor = (provider: ProxyProvider, override: string | null) => {
+    const cacheKey = `${provider} ${override ?? ""}`;
+    let decision = decisions.get(cacheKey);
+    if (!decision) {
+      decision = resolveUpstream(provider, override, settings.allowlist, settings.defaultUpstreams);
+      if (decisions.size > 10_000) decisions.clear();
+      decisions.set(cacheKey, decision);
+    }
+    return decision;
+  };
   const counters = { requests: 0, forwarded: 0, rejected: 0, upstreamFailures: 0, clientAborts: 0 };
 
   async function proxyCall(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -173,7 +193,7 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
     }
 
     const overrides = await projectUpstreams.get(key.projectId, key.organizationId);
-    const decision = resolveUpstream(route.provider, overrides[route.provider], settings.allowlist, settings.defaultUpstreams);
+    const decision = upstreamFor(route.provider, overrides[route.provider]);
     if (!decision.ok) return reject(res, route.provider, 403, "spendlens_upstream_not_allowed", decision.reason);
 
     const length = Number(req.headers["content-length"] ?? 0);
@@ -269,7 +289,15 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
 
 function prepareRequest(route: ProxyRoute, method: string, bytes: Buffer, contentType: string, injectStreamUsage: boolean): PreparedRequest {
   let json: Json | null = null;
-  if (method !== "GET" && bytes.length > 0 && bytes.length <= PARSE_ON_PATH_MAX_BYTES && (/json/i.test(contentType) || bytes[0] === 0x7b)) {
+  // Only a stream changes what the proxy does, so the body is parsed on the path only when it may be
+  // one (a top-level "stream": true needs the bytes `"stream"`); otherwise parsing waits for the log.
+  if (
+    method !== "GET" &&
+    bytes.length > 0 &&
+    bytes.length <= PARSE_ON_PATH_MAX_BYTES &&
+    (/json/i.test(contentType) || bytes[0] === 0x7b) &&
+    bytes.includes(STREAM_KEY)
+  ) {
     try {
       const value: unknown = JSON.parse(bytes.toString("utf8"));
       if (value && typeof value === "object" && !Array.isArray(value)) json = value as Json;
@@ -445,7 +473,7 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
       organizationId: log.organizationId,
       eventId: randomUUID(),
       startedAt: log.startedAt,
-      provider: route.provider === "openai" && /\.azure\.com$/i.test(new URL(upstream.origin).hostname) ? "azure" : route.provider,
+      provider: route.provider === "openai" && upstream.azure ? "azure" : route.provider,
       endpoint: route.apiPath,
       // Parsed bodies are kept as objects; the bytes are needed only when the proxy did not parse.
       request: { json: request.json, bytes: request.json ? EMPTY : request.bytes, contentType: request.contentType },

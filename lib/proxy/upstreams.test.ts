@@ -5,19 +5,19 @@ describe("upstream allow-list", () => {
   const allow = parseAllowlist("http://127.0.0.1:9999, https://*.openai.azure.com, https://llm.example.com/");
 
   it("uses the provider's public API when the project has no override", () => {
-    expect(resolveUpstream("openai", null, allow)).toEqual({ ok: true, upstream: { origin: "https://api.openai.com", basePath: "", publicOnly: false } });
+    expect(resolveUpstream("openai", null, allow)).toEqual({ ok: true, upstream: { origin: "https://api.openai.com", basePath: "", publicOnly: false, azure: false } });
     expect(resolveUpstream("anthropic", "  ", allow)).toMatchObject({ ok: true, upstream: { origin: "https://api.anthropic.com" } });
   });
 
   it("accepts an override listed exactly (loopback included) and keeps its path prefix", () => {
-    expect(resolveUpstream("openai", "http://127.0.0.1:9999", allow)).toEqual({ ok: true, upstream: { origin: "http://127.0.0.1:9999", basePath: "", publicOnly: false } });
-    expect(resolveUpstream("openai", "https://llm.example.com/openai/", allow)).toEqual({ ok: true, upstream: { origin: "https://llm.example.com", basePath: "/openai", publicOnly: false } });
+    expect(resolveUpstream("openai", "http://127.0.0.1:9999", allow)).toEqual({ ok: true, upstream: { origin: "http://127.0.0.1:9999", basePath: "", publicOnly: false, azure: false } });
+    expect(resolveUpstream("openai", "https://llm.example.com/openai/", allow)).toEqual({ ok: true, upstream: { origin: "https://llm.example.com", basePath: "/openai", publicOnly: false, azure: false } });
   });
 
   it("accepts a wildcard match only for public addresses, never for IP literals", () => {
     expect(resolveUpstream("openai", "https://acme.openai.azure.com/openai", allow)).toEqual({
       ok: true,
-      upstream: { origin: "https://acme.openai.azure.com", basePath: "/openai", publicOnly: true },
+      upstream: { origin: "https://acme.openai.azure.com", basePath: "/openai", publicOnly: true, azure: true },
     });
     expect(resolveUpstream("openai", "http://acme.openai.azure.com", allow).ok).toBe(false); // scheme differs
     expect(resolveUpstream("openai", "https://openai.azure.com.evil.net", allow).ok).toBe(false);

@@ -52,6 +52,8 @@ export type Upstream = {
   basePath: string;
   /** True when the address must be checked as public at connect time (wildcard match). */
   publicOnly: boolean;
+  /** An Azure OpenAI resource (calls are logged with provider "azure"). */
+  azure: boolean;
 };
 
 export type UpstreamDecision = { ok: true; upstream: Upstream } | { ok: false; reason: string };
@@ -69,7 +71,7 @@ export function resolveUpstream(provider: ProxyProvider, override: string | null
   if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password || url.search || url.hash) {
     return { ok: false, reason: `the project's ${provider} upstream must be an http(s) URL without credentials, query or fragment` };
   }
-  const upstream = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ""), publicOnly: false };
+  const upstream = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ""), publicOnly: false, azure: /\.azure\.com$/i.test(url.hostname) };
   if (!configured || url.origin === new URL(defaults[provider]).origin) return { ok: true, upstream };
   if (allowlist.exact.has(url.origin)) return { ok: true, upstream };
   const host = url.hostname.toLowerCase();
