@@ -1,0 +1,92 @@
+// The bloat job end to end on the real database: calls written through ingest, the run row, findings,
+// and (with a provider credential pointing at a loopback fake) the replay check and stored replays.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateEncryptionKey } from "../../crypto/secrets";
+import { db } from "../../db/client";
+import { useTestDatabase } from "../../db/testing";
+import type { IngestEvent } from "../../ingest/event";
+import { createProjectWithKey, type ProjectFixture } from "../../ingest/test-fixtures";
+import { writeEvents } from "../../ingest/writer";
+import { countTokens } from "../../tokens/count";
+import { loadCallsForAnalysis } from "../load";
+import { saveProviderCredential } from "../replay/credentials";
+import { startFakeProvider, type FakeProvider } from "../replay/fake-provider";
+import { createAnalysisRun } from "../runs";
+import type { AnalysisCall } from "../types";
+import { supportClassifierCalls, supportClassifierPrompt } from "./fixtures";
+import { parseBloatParams, runBloatAnalysis } from "./job";
+
+useTestDatabase();
+
+const calls = supportClassifierCalls({ limit: 150, start: new Date("2026-11-20T08:00:00Z") });
+const labelOf = new Map(calls.map((c) => [(c.request.messages as Array<{ content: string }>)[1].content, c.outputText!]));
+
+function toEvent(c: AnalysisCall): IngestEvent {
+  return { id: c.id, timestamp: c.timestamp.toISOString(), provider: c.provider, endpoint: c.endpoint, request: c.request, response: c.response, latency_ms: 400, tags: { feature: c.feature! } };
+}
+
+let plain: ProjectFixture;
+let checked: ProjectFixture;
+let fake: FakeProvider;
+const savedKey = process.env.SPENDLENS_ENCRYPTION_KEY;
+
+beforeAll(async () => {
+  process.env.SPENDLENS_ENCRYPTION_KEY ??= generateEncryptionKey();
+  fake = await startFakeProvider({ answer: (req) => labelOf.get(req.lastUserText) ?? "unknown" });
+  plain = await createProjectWithKey("bloat");
+  checked = await createProjectWithKey("bloat-verify");
+  for (const p of [plain, checked]) await writeEvents({ projectId: p.projectId, organizationId: p.organizationId, source: "sdk" }, calls.map(toEvent));
+  await saveProviderCredential(checked.projectId, { name: "fake", provider: "openai", baseUrl: fake.openaiBaseUrl, apiKey: "sk-test-verify-1234" });
+});
+
+afterAll(async () => {
+  await fake.close();
+  if (savedKey === undefined) delete process.env.SPENDLENS_ENCRYPTION_KEY;
+});
+
+describe("runBloatAnalysis", () => {
+  it("stores the report and an unverified compress finding when no provider is configured", async () => {
+    const run = await createAnalysisRun(plain.projectId, "bloat");
+    const report = await runBloatAnalysis({ projectId: plain.projectId, runId: run.id });
+    const row = await db.analysisRun.findUniqueOrThrow({ where: { id: run.id } });
+    expect(row.status).toBe("succeeded");
+    expect(row.progress).toBe(1);
+    expect(row.inputHash).toMatch(/^[0-9a-f]{32}$/);
+    const g = report.groups[0];
+    expect(g.calls).toBe(150);
+    expect(g.staticTokens).toBe(countTokens(supportClassifierPrompt().text, "gpt-4o").tokens);
+    expect(g.candidates[0].verification.status).toBe("unverified");
+    const findings = await db.finding.findMany({ where: { runId: run.id, projectId: plain.projectId } });
+    expect(findings.map((f) => f.lever)).toEqual(["compress"]);
+    expect(findings[0].monthlySavingsUsd).toBeCloseTo(g.candidates[0].monthly.usd, 9);
+    expect(findings[0].confidence).toBe("low");
+    expect((findings[0].evidence as { recommended: boolean }).recommended).toBe(false);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("verifies the candidate by replay with the project's credential, storing replays apart from production calls", async () => {
+    const run = await createAnalysisRun(checked.projectId, "bloat", { sampleSize: 90, replayBudgetUsd: 3 });
+    const report = await runBloatAnalysis({ projectId: checked.projectId, runId: run.id, params: { sampleSize: 90, replayBudgetUsd: 3 } });
+    const v = report.groups[0].candidates[0].verification;
+    expect(v.status).toBe("verified");
+    expect(fake.requests).toHaveLength(90);
+    const row = await db.analysisRun.findUniqueOrThrow({ where: { id: run.id } });
+    expect(row.costUsd).toBeGreaterThan(0);
+    expect(row.costUsd).toBeLessThanOrEqual(3);
+    const finding = await db.finding.findFirstOrThrow({ where: { runId: run.id, lever: "compress" } });
+    expect(finding.confidence).toBe("high");
+    const replays = await db.call.count({ where: { projectId: checked.projectId, replayRunId: run.id } });
+    expect(replays).toBe(90);
+    // Replays never come back as production calls.
+    expect(await loadCallsForAnalysis(checked.projectId)).toHaveLength(150);
+    // Another project's run id is refused.
+    await expect(runBloatAnalysis({ projectId: plain.projectId, runId: run.id })).rejects.toThrow(/not found in project/);
+  });
+
+  it("names the field of bad params", () => {
+    expect(() => parseBloatParams({ since: "yesterday" })).toThrow("params.since");
+    expect(() => parseBloatParams({ sampleSize: 0 })).toThrow("params.sampleSize");
+    expect(() => parseBloatParams({ replayBudgetUsd: -1 })).toThrow("params.replayBudgetUsd");
+    expect(parseBloatParams({ verify: false, rewriteModel: "gpt-4o-mini" })).toEqual({ verify: false, rewriteModel: "gpt-4o-mini" });
+  });
+});
