@@ -18,6 +18,19 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+// The same few static prompts arrive on every call: remember their hashes (bounded).
+const promptHashes = new Map<string, string>();
+function promptHash(text: string): string {
+  if (text.length > 20_000) return sha256Hex(text); // keep the cache small
+  let hash = promptHashes.get(text);
+  if (hash === undefined) {
+    hash = sha256Hex(text);
+    if (promptHashes.size >= 2_000) promptHashes.clear();
+    promptHashes.set(text, hash);
+  }
+  return hash;
+}
+
 type Json = Record<string, unknown>;
 type PathStep = string | number;
 
@@ -105,7 +118,7 @@ export function extractStaticPrompt(kind: ApiKind, request: Json): ExtractedProm
   if (!path) return null;
   const text = getAt(request, path);
   if (typeof text !== "string" || text.length < MIN_STATIC_PROMPT_CHARS) return null;
-  const hash = sha256Hex(text);
+  const hash = promptHash(text);
   return { request: setAt(request, path, promptPlaceholder(hash)) as Json, text, hash };
 }
 

@@ -96,57 +96,85 @@ export function redactString(s: string): { text: string; kinds: RedactionKind[] 
   return { text, kinds };
 }
 
+// Body keys repeat endlessly ("role", "content", ...): remember the verdict per key name.
+const credentialKeyVerdicts = new Map<string, boolean>();
 function isCredentialKey(key: string): boolean {
-  if (key.length > 40) return false;
-  return CREDENTIAL_KEYS.has(key.toLowerCase().replace(/[-_]/g, ""));
+  let verdict = credentialKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = key.length <= 40 && CREDENTIAL_KEYS.has(key.toLowerCase().replace(/[-_]/g, ""));
+    if (credentialKeyVerdicts.size > 10_000) credentialKeyVerdicts.clear();
+    credentialKeyVerdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
-function joinPath(base: string, key: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** "request.messages[1].content" from path steps; built only when something is redacted. */
+function formatPath(steps: Array<string | number>): string {
+  let out = String(steps[0]);
+  for (let i = 1; i < steps.length; i++) {
+    const step = steps[i];
+    if (typeof step === "number") out += `[${step}]`;
+    else out += IDENTIFIER.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+  }
+  return out;
 }
 
-/**
- * Redact a JSON value; copies only the objects/arrays on the path to a change, so the common case (no
- * secrets) allocates nothing. Appends what it redacted to `out`.
- */
-export function redactJson<T>(value: T, path: string, out: Redaction[]): T {
+function walk(value: unknown, steps: Array<string | number>, out: Redaction[]): unknown {
   if (typeof value === "string") {
     const r = redactString(value);
     if (r.kinds.length === 0) return value;
+    const path = formatPath(steps);
     for (const kind of r.kinds) out.push({ path, kind });
-    return r.text as T;
+    return r.text;
   }
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
-      const next = redactJson(value[i], `${path}[${i}]`, out);
-      if (next !== value[i]) {
+      const v = value[i];
+      if (v === null || (typeof v !== "object" && typeof v !== "string")) continue;
+      steps.push(i);
+      const next = walk(v, steps, out);
+      steps.pop();
+      if (next !== v) {
         copy ??= value.slice();
         copy[i] = next;
       }
     }
-    return (copy ?? value) as T;
+    return copy ?? value;
   }
   if (typeof value === "object" && value !== null) {
     let copy: Record<string, unknown> | null = null;
     const obj = value as Record<string, unknown>;
     for (const key in obj) {
       const v = obj[key];
+      if (v === null || v === undefined || typeof v === "boolean" || (typeof v === "number" && !isCredentialKey(key))) continue;
       let next: unknown;
-      if (isCredentialKey(key) && v !== null && v !== undefined && v !== "" && typeof v !== "object" && typeof v !== "boolean") {
+      steps.push(key);
+      if (v !== "" && typeof v !== "object" && isCredentialKey(key)) {
         next = mark("credential_field");
-        out.push({ path: joinPath(path, key), kind: "credential_field" });
+        out.push({ path: formatPath(steps), kind: "credential_field" });
       } else {
-        next = redactJson(v, joinPath(path, key), out);
+        next = walk(v, steps, out);
       }
+      steps.pop();
       if (next !== v) {
         copy ??= { ...obj };
         copy[key] = next;
       }
     }
-    return (copy ?? value) as T;
+    return copy ?? value;
   }
   return value;
+}
+
+/**
+ * Redact a JSON value; copies only the objects/arrays on the path to a change, so the common case (no
+ * secrets) allocates nothing. Appends what it redacted to `out` (paths start with `path`).
+ */
+export function redactJson<T>(value: T, path: string, out: Redaction[]): T {
+  return walk(value, [path], out) as T;
 }
 
 /** Redact the parts of an event that reach storage: bodies, error message and tags. */

@@ -23,8 +23,8 @@ export type WriteResult = { inserted: number; duplicates: number; insertedIds: s
 
 const ERROR_MESSAGE_MAX_CHARS = 4000;
 
-/** One Call row as sent to jsonb_to_recordset (keys = column names). */
-type CallRow = {
+/** One Call row as sent to jsonb_to_recordset (keys = column names), bodies apart (see PreparedCall). */
+export type CallRow = {
   eventId: string;
   timestamp: string;
   provider: string;
@@ -54,8 +54,6 @@ type CallRow = {
   batch: boolean;
   serviceTier: string | null;
   promptHash: string | null;
-  request: unknown;
-  response: unknown;
   truncated: boolean;
   redactions: unknown;
 };
@@ -81,19 +79,34 @@ function capText(text: string | null, max: number): { text: string | null; cut: 
   return { text: `${text.slice(0, max)}\u2026[truncated ${text.length - max} chars]`, cut: true };
 }
 
+export type PreparedCall = {
+  row: CallRow;
+  /** Stored bodies (redacted, static prompt out, capped) and their JSON, serialised once. */
+  request: unknown;
+  response: unknown;
+  requestJson: string;
+  responseJson: string;
+  blob: BlobRow | null;
+  normalised: NormalisedCall;
+};
+
+/** A body capped to maxChars, with its JSON (computed once: it is both the size check and the payload). */
+function capBody(value: unknown, maxChars: number): { value: unknown; json: string; truncated: boolean } {
+  const json = JSON.stringify(value);
+  if (json.length <= maxChars) return { value, json, truncated: false };
+  const capped = capJsonSize(value, maxChars, json);
+  return { value: capped.value, json: JSON.stringify(capped.value), truncated: capped.truncated };
+}
+
 /** Everything stored for one event, without touching the database (exported for tests and benchmarks). */
-export function prepareCall(
-  event: IngestEvent,
-  pricing: OrgPricing,
-  maxBodyChars: number = bodyMaxChars(),
-): { row: CallRow; blob: BlobRow | null; normalised: NormalisedCall } {
+export function prepareCall(event: IngestEvent, pricing: OrgPricing, maxBodyChars: number = bodyMaxChars()): PreparedCall {
   const { event: clean, redactions } = redactEvent(event);
   const n = normaliseEvent(clean);
   const priced = priceStoredCall(n, pricing);
   const kind = apiKindOf(clean);
   const extracted = extractStaticPrompt(kind, clean.request);
-  const request = capJsonSize(extracted ? extracted.request : clean.request, maxBodyChars);
-  const response = clean.response === null ? { value: null, truncated: false } : capJsonSize(clean.response, maxBodyChars);
+  const request = capBody(extracted ? extracted.request : clean.request, maxBodyChars);
+  const response = clean.response === null ? { value: null, json: "null", truncated: false } : capBody(clean.response, maxBodyChars);
   const output = capText(n.outputText, maxBodyChars);
   const errorMessage = capText(n.errorMessage, ERROR_MESSAGE_MAX_CHARS).text;
   const row: CallRow = {
@@ -126,24 +139,43 @@ export function prepareCall(
     batch: n.batch,
     serviceTier: n.serviceTier,
     promptHash: extracted?.hash ?? null,
-    request: request.value,
-    response: response.value,
     truncated: request.truncated || response.truncated || output.cut,
     redactions: redactions.length > 0 ? redactions : null,
   };
   const blob = extracted ? { hash: extracted.hash, text: extracted.text, tokens: null } : null;
-  return { row, blob, normalised: n };
+  return {
+    row,
+    request: request.value,
+    response: response.value,
+    requestJson: request.json,
+    responseJson: response.json,
+    blob,
+    normalised: n,
+  };
 }
 
 // Postgres jsonb rejects \u0000 and lone surrogates, which JSON.stringify emits as escapes: one bad
 // character must not fail a whole batch, so they become U+FFFD.
 const PG_UNSAFE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
-export function toPgJson(value: unknown): string {
-  const json = JSON.stringify(value);
+export function pgSafeJson(json: string): string {
   return json.includes("\\u") ? json.replace(PG_UNSAFE_ESCAPE, "$1\\ufffd") : json;
 }
+export function toPgJson(value: unknown): string {
+  return pgSafeJson(JSON.stringify(value));
+}
 
-const CALL_COLUMNS: Array<[keyof CallRow, string]> = [
+/** The jsonb_to_recordset payload: each row's JSON with its pre-serialised bodies spliced in. */
+function rowsJson(prepared: PreparedCall[]): string {
+  const parts = new Array<string>(prepared.length);
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i];
+    const core = JSON.stringify(p.row);
+    parts[i] = `${core.slice(0, -1)},"request":${p.requestJson},"response":${p.responseJson}}`;
+  }
+  return pgSafeJson(`[${parts.join(",")}]`);
+}
+
+const CALL_COLUMNS: Array<[keyof CallRow | "request" | "response", string]> = [
   ["eventId", "text"],
   ["timestamp", "timestamptz"],
   ["provider", "text"],
@@ -249,20 +281,21 @@ export async function writeEvents(ctx: WriteContext, events: IngestEvent[]): Pro
   if (events.length === 0) return { inserted: 0, duplicates: 0, insertedIds: [] };
   const pricing = await loadOrgPricing(ctx.organizationId);
   const maxBody = bodyMaxChars();
-  const rows: CallRow[] = new Array(events.length);
+  const prepared: PreparedCall[] = new Array(events.length);
   const blobs = new Map<string, BlobRow>();
   for (let i = 0; i < events.length; i++) {
-    const { row, blob, normalised } = prepareCall(events[i], pricing, maxBody);
-    rows[i] = row;
+    const p = prepareCall(events[i], pricing, maxBody);
+    prepared[i] = p;
+    const blob = p.blob;
     if (blob && !blobs.has(blob.hash) && !isKnownBlob(ctx.projectId, blob.hash)) {
-      blob.tokens = countTokens(blob.text, normalised.model ?? "").tokens;
+      blob.tokens = countTokens(blob.text, p.normalised.model ?? "").tokens;
       blobs.set(blob.hash, blob);
     }
   }
   const replay = ctx.source === "replay";
   const { rows: inserted } = await getPool().query<{ eventId: string }>(replay ? SQL_WITHOUT_ROLLUP : SQL_WITH_ROLLUP, [
     ctx.projectId,
-    toPgJson(rows),
+    rowsJson(prepared),
     toPgJson([...blobs.values()]),
     ctx.source,
     ctx.replayRunId ?? null,
