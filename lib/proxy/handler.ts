@@ -207,6 +207,8 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       }
       return;
     }
+    // The client may have gone while the key and settings were checked: then nothing is sent.
+    if (res.destroyed || req.socket.destroyed) return;
     const request = prepareRequest(route, req.method ?? "GET", body, String(req.headers["content-type"] ?? ""), settings.injectStreamUsage);
     if (request.streaming) preferIdentityEncoding(headers.forward);
 
@@ -284,6 +286,10 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
     });
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
     req.on("error", rejectBody);
+    // A client that disconnects mid-upload: no 'end' will come.
+    req.on("close", () => {
+      if (!req.complete) resolve(null);
+    });
   });
 }
 

@@ -244,7 +244,7 @@ describe("proxy with the official openai client", () => {
     expectNoSecrets(rows[0], [PROVIDER_KEY, k.key]);
   });
 
-  it("refuses a missing or wrong project key before anything reaches the upstream", async () => {
+  it("refuses a missing or wrong project key, or a mistyped Spendlens header, before anything reaches the upstream", async () => {
     const k = kit();
     const before = k.upstream.requests.length;
     const wrong = `sl_${"A".repeat(12)}_${"b".repeat(43)}`;
@@ -255,6 +255,10 @@ describe("proxy with the official openai client", () => {
     const missing = (await bare.chat.completions.create({ model: MODEL, messages }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(missing.status).toBe(401);
     expect(missing.message).toMatch(/x-spendlens-key/);
+    const typo = (await client(k).chat.completions.create({ model: MODEL, messages }, { headers: { "x-spendlens-featur": "x" } }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(typo).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(typo.message).toMatch(/x-spendlens-featur/);
+    expect(typo.headers?.get("x-spendlens-proxy-error")).toBe("spendlens_invalid_header");
     expect(k.upstream.requests.length).toBe(before);
   });
 
