@@ -228,7 +228,7 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
   function forward(call: ForwardInput): void {
     counters.forwarded++;
     const pool = pools.get(call.upstream);
-    const handler = new ForwardedCall(call, (record, outcome) => {
+    const forwarded = new ForwardedCall(call, (record, outcome) => {
       if (outcome === "client_abort") counters.clientAborts++;
       if (outcome === "upstream_failure") counters.upstreamFailures++;
       if (record) callLog.enqueue(record);
@@ -240,7 +240,7 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
         headers: call.headers,
         body: call.req.method === "GET" || call.req.method === "HEAD" ? null : call.request.forwardBody,
       },
-      handler,
+      forwarded,
     );
   }
 
@@ -398,7 +398,7 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
     if (this.clientGone) controller.abort(new ClientGoneError());
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     const { res, route, request, log } = this.call;
     this.status = statusCode;
     const contentType = firstHeader(headers["content-type"]);
@@ -411,7 +411,13 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
     } else if (log) {
       this.body = new CapturedBody(contentType, encoding, this.logBodyMaxBytes);
     }
-    res.writeHead(statusCode, statusMessage || undefined, responseHeadersForClient(headers, this.hiding));
+    try {
+      res.writeHead(statusCode, statusMessage || undefined, responseHeadersForClient(headers, this.hiding));
+    } catch (err) {
+      // A header Node refuses to send (invalid characters): answer 502 rather than crash.
+      controller.abort(err as Error);
+      return;
+    }
     // Streams: the client gets the status line now, not with the first token.
     if (sse) res.flushHeaders();
   }

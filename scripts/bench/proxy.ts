@@ -284,6 +284,10 @@ export async function run(): Promise<string> {
 
     // BENCH_PROXY_ONLY=one,fifty,slow,stream runs a subset (while tuning); the report needs all four.
     const only = (process.env.BENCH_PROXY_ONLY ?? "one,fifty,slow,stream").split(",");
+    // Warm the proxy first (JIT, and the ingest writer's price table and tokenizer load on its first
+    // write) so no scenario's figures carry one-off start-up costs.
+    await sideBySide(targets, bodies, { concurrency: 4, rounds: 1, count: 400, warmup: 0 });
+    await new Promise((r) => setTimeout(r, 1_000));
     const cpuPerCall: Record<string, number> = {};
     const scenario = async (name: string, label: string, go: () => Promise<Record<"direct" | "proxy", Sample>>) => {
       if (!only.includes(name)) return { direct: emptySample(), proxy: emptySample() };
