@@ -53,7 +53,7 @@ describe("build output", () => {
   });
 
   // skipLibCheck as most apps set it (checking all of openai's own .d.ts would take ~4x longer); the
-  // @ts-expect-error below proves the per-call option's types still come from our declarations.
+  // expect-error line in the consumer below proves the per-call option's types still come from our declarations.
   it("type-checks in a strict ESM and CJS consumer, including the per-call spendlens option", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sl-consumer-"));
     try {
