@@ -129,6 +129,9 @@ export function findResentDocuments(calls: AnalysisCall[], opts: ConversationOpt
     const seen = new Map<string, { messageIndex: number; start: number; end: number }>();
     const repeats: Array<{ messageIndex: number; start: number; end: number; text: string }> = [];
     msgs.forEach((m, messageIndex) => {
+      // Documents come in through user, assistant and tool turns; the system prompt is the static part
+      // (analysed on its own) and is the same long text on every call, so it is not scanned here.
+      if (m.role === "system" || m.role === "developer") return;
       // Blocks are paragraphs: text between blank lines.
       const re = /[^\n]+(?:\n(?!\s*\n)[^\n]*)*/g;
       let b: RegExpExecArray | null;

@@ -62,10 +62,14 @@ export function analyseOutputBloat(segments: StaticSegment[], calls: AnalysisCal
   const maxTokens = { requestedMedian: maxRequested.length ? quantile(maxRequested, 0.5) : null, outputP95: outTokens.length ? quantile(outTokens, 0.95) : 0 };
   if (labels.length < 3 || !TASK.test(staticText) || ok.length < (opts.minOutputs ?? 20)) return null;
 
-  const byLength = labels.slice().sort((a, b) => b.length - a.length);
+  // Longest label first, so "card_payment_fee_charged" wins over a shorter label inside it.
+  const matchers = labels
+    .slice()
+    .sort((a, b) => b.length - a.length)
+    .map((l) => ({ label: l, re: new RegExp(`(^|[^a-z0-9_])${l.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/[-_]/g, "[-_ ]")}($|[^a-z0-9_])`) }));
   const findLabel = (out: string) => {
     const low = out.toLowerCase();
-    return byLength.find((l) => new RegExp(`(^|[^a-z0-9_])${l.toLowerCase().replace(/[-_]/g, "[-_ ]")}($|[^a-z0-9_])`).test(low)) ?? null;
+    return matchers.find((m) => m.re.test(low))?.label ?? null;
   };
   const checked: Array<{ call: AnalysisCall; label: string; verbose: boolean }> = [];
   for (const call of ok) {

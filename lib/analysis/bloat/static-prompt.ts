@@ -137,9 +137,13 @@ export function groupByStaticPrompt(calls: AnalysisCall[], opts: GroupingOptions
   // 1. Exact system prompt.
   const byHash = new Map<string, AnalysisCall[]>();
   const leftovers: Keyed[] = [];
+  const noSystem: AnalysisCall[] = [];
   for (const call of ok) {
     const h = staticPromptHash(call);
-    if (!h) continue;
+    if (!h) {
+      noSystem.push(call);
+      continue;
+    }
     let arr = byHash.get(h);
     if (!arr) byHash.set(h, (arr = []));
     arr.push(call);
@@ -150,7 +154,6 @@ export function groupByStaticPrompt(calls: AnalysisCall[], opts: GroupingOptions
       groups.push({ id: hash, method: "hash", segments: [], calls: members });
     } else for (const call of members) leftovers.push({ call, key: systemText(call) });
   }
-  const noSystem = ok.filter((c) => !staticPromptHash(c));
 
   // 2. Templates: system prompts that differ (a date, a user name) and user messages built from a template.
   const templateGroups: Keyed[][] = [];
