@@ -93,6 +93,10 @@ describe("POST /api/v1/ingest", () => {
     const after = await db.usageHourly.findMany({ where: { projectId: a.projectId } });
     expect(after[0].requests).toBe(before[0].requests + 1);
     expect(Number(after[0].latencySumMs)).toBe(Number(before[0].latencySumMs) + 100);
+    // The histogram of the existing row is merged element-wise with the new call's bucket.
+    const merged = [...before[0].latencyBuckets];
+    merged[latencyBucket(100)]++;
+    expect(after[0].latencyBuckets).toEqual(merged);
     // The same id twice inside one batch is stored once too.
     const twice = await post([openAIChatEvent({ id: "ok-4" }), openAIChatEvent({ id: "ok-4" })]);
     expect(twice.body).toEqual({ accepted: 2, duplicates: 1, rejected: [] });

@@ -102,6 +102,9 @@ function capBody(value: unknown, maxChars: number): { value: unknown; json: stri
 export function prepareCall(event: IngestEvent, pricing: OrgPricing, maxBodyChars: number = bodyMaxChars()): PreparedCall {
   const { event: clean, redactions } = redactEvent(event);
   const n = normaliseEvent(clean);
+  if (Number.isNaN(n.timestamp.getTime())) {
+    throw new Error(`writeEvents: event "${event.id}" has an invalid timestamp; pass events through validateEvent first`);
+  }
   const priced = priceStoredCall(n, pricing);
   const kind = apiKindOf(clean);
   const extracted = extractStaticPrompt(kind, clean.request);
@@ -215,6 +218,13 @@ const q = (c: string) => `"${c}"`;
 const BOUNDS_SQL = `ARRAY[${LATENCY_BUCKET_BOUNDS_MS.join(",")}]::int[]`;
 const BUCKETS_SQL = `ARRAY[${Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => `count(*) FILTER (WHERE b = ${i})::int`).join(", ")}]`;
 
+// Element-wise sum of the stored and the new histogram, written out per bucket (no subquery per row);
+// a shorter stored array (fewer buckets in an older version) counts as zeros.
+const BUCKET_SUM_SQL = `ARRAY[${Array.from(
+  { length: LATENCY_BUCKET_COUNT },
+  (_, i) => `coalesce("UsageHourly"."latencyBuckets"[${i + 1}], 0) + coalesce(EXCLUDED."latencyBuckets"[${i + 1}], 0)`,
+).join(", ")}]::int[]`;
+
 /** The hour bucket of a timestamptz, independent of the session time zone. */
 export const HOUR_SQL = (col: string) => `to_timestamp(floor(extract(epoch FROM ${col}) / 3600) * 3600)`;
 
@@ -246,10 +256,7 @@ const ROLLUP_UPSERT = `
     "costUsd" = "UsageHourly"."costUsd" + EXCLUDED."costUsd",
     "latencySumMs" = "UsageHourly"."latencySumMs" + EXCLUDED."latencySumMs",
     "latencyCount" = "UsageHourly"."latencyCount" + EXCLUDED."latencyCount",
-    "latencyBuckets" = (
-      SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
-      FROM unnest("UsageHourly"."latencyBuckets", EXCLUDED."latencyBuckets") WITH ORDINALITY AS t(x, y, i)
-    )`;
+    "latencyBuckets" = ${BUCKET_SUM_SQL}`;
 
 function insertSql(withRollup: boolean): string {
   const cols = CALL_COLUMNS.map(([c]) => q(c)).join(", ");
