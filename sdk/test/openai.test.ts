@@ -1,6 +1,6 @@
 // observeOpenAI with the official `openai` client against a loopback fake provider: what the app gets is
 // what it would get without the wrapper (compared side by side), and what Spendlens gets is the full call.
-import OpenAI from "openai";
+import OpenAI, { AzureOpenAI } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { observeOpenAI, Spendlens, withTags, type IngestEvent } from "../src/index";
 import { supportPairs } from "./support/data";
@@ -163,6 +163,22 @@ describe("chat.completions.create", () => {
     const events = await logged();
     expect(events).toHaveLength(3);
     for (const e of events) expect((e.response as any).choices[0].message.content).toBe(pairs[10]!.response);
+  });
+
+  it("responses.stream() and AzureOpenAI are logged too (Azure as provider \"azure\")", async () => {
+    const final = await openai.responses.stream({ model: "gpt-4.1-mini", input: pairs[11]!.instruction }).finalResponse();
+    expect(final.output_text).toBe(pairs[11]!.response);
+    const azure = observeOpenAI(new AzureOpenAI({ apiKey: "az-test", endpoint: provider.url, apiVersion: "2024-10-21", deployment: "gpt-4o-mini-prod", maxRetries: 0 }), {
+      spendlens: sl,
+    });
+    const r = await azure.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: pairs[12]!.instruction }] });
+    expect(r.choices[0]!.message.content).toBe(pairs[12]!.response);
+    expect(provider.requests.at(-1)!.path).toBe("/openai/deployments/gpt-4o-mini-prod/chat/completions");
+    const [streamed, az, ...rest] = await logged();
+    expect(rest).toHaveLength(0);
+    expect(streamed).toMatchObject({ provider: "openai", endpoint: "/v1/responses", response: { id: final.id, usage: final.usage } });
+    expect((streamed!.response as any).output[0].content[0].text).toBe(final.output_text);
+    expect(az).toMatchObject({ provider: "azure", endpoint: "/v1/chat/completions", response: { usage: r.usage } });
   });
 
   it("provider errors reach the app unchanged and are logged with their status", async () => {

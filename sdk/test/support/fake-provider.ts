@@ -253,7 +253,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks);
       const url = new URL(req.url ?? "/", "http://x");
-      const path = url.pathname.replace(/^\/v1/, "");
+      // "/v1/chat/completions", or Azure's "/openai/deployments/<name>/chat/completions"
+      const path = url.pathname.replace(/^\/v1/, "").replace(/^\/openai\/deployments\/[^/]+/, "");
       const isJson = (req.headers["content-type"] ?? "").includes("application/json");
       const body: Json | null = isJson && raw.length ? JSON.parse(raw.toString("utf8")) : null;
       requests.push({ method: req.method ?? "GET", path: url.pathname, headers: req.headers, body });
