@@ -130,6 +130,7 @@ export class CallLog {
   private pendingBytes = 0;
   private draining: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private timerIsImmediate = false;
   private closed = false;
   private readonly counters: Omit<CallLogStats, "pending"> = {
     queued: 0,
@@ -155,15 +156,23 @@ export class CallLog {
     this.counters.queued++;
     // A running drain picks new records up by itself; otherwise wait for company, never on the
     // request path (a timer, so the response bytes go out first).
-    if (!this.draining && !this.timer) {
-      const wait = this.pending.length >= this.options.batchSize ? 0 : this.options.lingerMs;
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.startDrain();
-      }, wait);
-      this.timer.unref();
-    }
+    if (!this.draining) this.scheduleDrain();
     return true;
+  }
+
+  private scheduleDrain(): void {
+    const full = this.pending.length >= this.options.batchSize;
+    if (this.timer) {
+      // A full batch does not wait out the linger.
+      if (!full || this.timerIsImmediate) return;
+      clearTimeout(this.timer);
+    }
+    this.timerIsImmediate = full;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.startDrain();
+    }, full ? 0 : this.options.lingerMs);
+    this.timer.unref();
   }
 
   /** Resolves when every call queued before now has been written or given up. */
@@ -191,6 +200,8 @@ export class CallLog {
     if (this.draining || this.pending.length === 0) return;
     this.draining = this.drain().finally(() => {
       this.draining = null;
+      // Anything queued while the last write was finishing must not wait for the next call.
+      if (this.pending.length > 0) this.scheduleDrain();
     });
   }
 
