@@ -1,0 +1,41 @@
+import { requireProject } from "@/lib/auth/guards";
+import { FilterError, listCalls, parseCallFilter, type CallCursor } from "@/lib/dashboard/calls";
+import { ValidationError } from "@/lib/http/errors";
+import { jsonRoute } from "@/lib/http/route";
+
+type P = { org: string; project: string };
+
+/** Cursor of the next page as one opaque query value. */
+function encodeCursor(c: CallCursor): string {
+  return Buffer.from(JSON.stringify([c.timestamp, c.eventId])).toString("base64url");
+}
+
+function decodeCursor(v: string): CallCursor {
+  try {
+    const [timestamp, eventId] = JSON.parse(Buffer.from(v, "base64url").toString("utf8")) as [unknown, unknown];
+    if (typeof timestamp === "string" && typeof eventId === "string" && !Number.isNaN(new Date(timestamp).getTime())) return { timestamp, eventId };
+  } catch {
+    // fall through
+  }
+  throw ValidationError.field("cursor", "cursor is not valid: use the nextCursor of the previous page.");
+}
+
+/** GET ?from&to&model&feature&endUser&status&minCost&maxCost&unpriced&q&limit&cursor (VIEWER+): one page, newest first. */
+export const GET = jsonRoute<P>(async (req, ctx) => {
+  const { org, project } = await ctx.params;
+  const access = await requireProject(org, project, "VIEWER", req);
+  const params = new URL(req.url).searchParams;
+  let filter;
+  try {
+    filter = parseCallFilter(params);
+  } catch (err) {
+    if (err instanceof FilterError) throw ValidationError.field(err.field, err.message);
+    throw err;
+  }
+  const limitRaw = params.get("limit");
+  const limit = limitRaw ? Number(limitRaw) : 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw ValidationError.field("limit", "limit must be an integer from 1 to 500.");
+  const cursorRaw = params.get("cursor");
+  const page = await listCalls(access.project.id, filter, { limit, cursor: cursorRaw ? decodeCursor(cursorRaw) : undefined });
+  return { items: page.items, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
+});
