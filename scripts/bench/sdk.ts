@@ -134,7 +134,8 @@ export async function run(): Promise<string> {
   const sl = new Spendlens({ apiKey: "sl_bench", baseUrl: ingest.url, flushOnExit: false, onError: () => {} });
   const make = () => new OpenAI({ apiKey: "sk-bench", baseURL: `${provider.url}/v1`, maxRetries: 0 });
   const plain = make();
-  const wrapped = observeOpenAI(make(), { spendlens: sl, tags: { feature: "bench" } });
+  // streamUsage as for api.openai.com (the default there); the loopback URL would otherwise turn it off
+  const wrapped = observeOpenAI(make(), { spendlens: sl, tags: { feature: "bench" }, streamUsage: true });
   const msg = (i: number) => [{ role: "user" as const, content: data[i % data.length]!.instruction }];
 
   const httpChat = summarise(
@@ -204,7 +205,7 @@ export async function run(): Promise<string> {
     row("chat.completions.create over loopback HTTP", httpChat, ms),
     row("chat.completions.create stream=true over loopback HTTP (whole stream read)", httpStream, ms),
     row("chat.completions.create, in-process fetch (SDK work only)", local, us),
-    row(`same, stream=true, ~${Math.round(chunksPerStream)} chunks, usage asked for by the SDK (default)`, localStream, us),
+    row(`same, stream=true, ~${Math.round(chunksPerStream)} chunks, usage asked for by the SDK (streamUsage, default for api.openai.com)`, localStream, us),
     row("same, stream=true, streamUsage: false", localStreamNoUsage, us),
     "",
     "Streams cost more than single calls: every chunk passes one more promise and the assembler, and by default the SDK asks the provider " +

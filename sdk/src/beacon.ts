@@ -329,7 +329,9 @@ export class Beacon {
   private startSending(once = false): void {
     if (this.sending) return;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.flushTimer = null;
+    this.retryTimer = null;
     this.flushTimerIsImmediate = false;
     this.sending = this.sendLoop(once)
       .catch(() => {})

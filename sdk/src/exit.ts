@@ -42,7 +42,11 @@ function onSigterm(): void {
   terminating = true;
   const alone = proc.listenerCount("SIGTERM") === 1;
   const timeoutMs = Math.max(0, ...[...beacons.values()].map((r) => r.timeoutMs));
+  // When we alone handle the signal, hold the process until the flush is over: otherwise, with ingest
+  // down, the loop could run dry during a backoff and the process would exit 0 instead of by the signal.
+  const hold = alone ? setTimeout(() => {}, timeoutMs + 1000) : null;
   void Promise.all([...beacons.keys()].map((b) => b.flush(timeoutMs))).finally(() => {
+    if (hold) clearTimeout(hold);
     if (!alone) {
       terminating = false;
       return;

@@ -14,7 +14,9 @@ export type ObserveOptions = SpendlensOptions & {
   provider?: Provider;
   /**
    * Ask chat/completion streams for usage (stream_options.include_usage) so streamed calls are costed
-   * exactly; the extra usage chunk is hidden from the app. Turn off for servers that reject the option.
+   * exactly; the extra usage chunk is hidden from the app. Default: on for api.openai.com and Azure
+   * api-version 2024-09-01 or later, off for other base URLs (an OpenAI-compatible server that rejects
+   * the option would fail the app's call; without usage the server counts the tokens itself).
    */
   streamUsage?: boolean;
 };
@@ -27,6 +29,14 @@ function detectProvider(client: Record<string, unknown>): Provider {
   const baseURL = typeof client.baseURL === "string" ? client.baseURL : "";
   if (name === "AzureOpenAI" || /\.openai\.azure\.com|\.cognitiveservices\.azure\.com/.test(baseURL)) return "azure";
   return "openai";
+}
+
+/** Whether the server behind `client` is known to accept stream_options.include_usage. */
+function acceptsStreamUsage(client: Record<string, unknown>, provider: Provider): boolean {
+  const baseURL = typeof client.baseURL === "string" ? client.baseURL : "";
+  if (/^https:\/\/api\.openai\.com(\/|$)/.test(baseURL)) return true;
+  if (provider === "azure") return typeof client.apiVersion === "string" && client.apiVersion >= "2024-09-01";
+  return false;
 }
 
 /** Embedding vectors are useless for cost analysis and huge: log the response without them. */
@@ -53,12 +63,13 @@ export function observeOpenAI<T extends object>(client: T, options: ObserveOptio
     if (isObserved(client)) return client;
     const c = client as unknown as Record<string, unknown>;
     const { spendlens: instance, tags, provider, streamUsage, ...instanceOptions } = options;
+    const resolvedProvider = provider ?? detectProvider(c);
     const settings: ClientSettings = {
       spendlens: instance ?? sharedSpendlens(instanceOptions),
-      provider: provider ?? detectProvider(c),
+      provider: resolvedProvider,
       tags,
       sampleRate: options.sampleRate,
-      streamUsage: streamUsage !== false,
+      streamUsage: streamUsage ?? acceptsStreamUsage(c, resolvedProvider),
     };
     const chat = c.chat as Record<string, Resource> | undefined;
     wrapMethod(chat?.completions, "create", (original) =>

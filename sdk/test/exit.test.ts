@@ -70,6 +70,16 @@ describe("process exit", () => {
     expect(delivered("term")).toBe(5);
   });
 
+  it("SIGTERM with ingest unreachable: the flush gives up at its deadline and the process still dies by SIGTERM", async () => {
+    await ingest.stop();
+    try {
+      const r = await runChild({ EXIT_MODE: "sigterm", INGEST_URL: ingest.url, ID_PREFIX: "term-down" }, (kill) => kill("SIGTERM"));
+      expect(r.signal).toBe("SIGTERM");
+    } finally {
+      await ingest.start();
+    }
+  });
+
   it("SIGTERM with the app's own handler: the app decides how to exit; events are flushed beside it", async () => {
     const r = await runChild({ EXIT_MODE: "sigterm-app", INGEST_URL: ingest.url, ID_PREFIX: "app" }, (kill) => kill("SIGTERM"));
     expect(r.stdout).toContain("app handler ran");

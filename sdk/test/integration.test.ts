@@ -150,7 +150,7 @@ async function storedIds(projectId: string): Promise<string[]> {
 }
 
 function openaiFor(sl: Spendlens): OpenAI {
-  return observeOpenAI(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 0 }), { spendlens: sl, tags: { environment: "ci" } });
+  return observeOpenAI(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 0 }), { spendlens: sl, tags: { environment: "ci" }, streamUsage: true });
 }
 
 describe("SDK -> real ingest API -> Postgres", () => {

@@ -23,7 +23,8 @@ beforeAll(async () => {
   ingest = await startFakeIngest();
   sl = new Spendlens({ apiKey: "sl_test", baseUrl: ingest.url, flushAt: 1000, flushIntervalMs: 60_000, flushOnExit: false, onError: () => {} });
   plain = client();
-  openai = observeOpenAI(client(), { spendlens: sl, tags: { environment: "test" } });
+  // streamUsage: true as it is by default for api.openai.com (off by default for other base URLs)
+  openai = observeOpenAI(client(), { spendlens: sl, tags: { environment: "test" }, streamUsage: true });
 });
 afterAll(async () => {
   await sl.shutdown(1000);
@@ -98,6 +99,16 @@ describe("chat.completions.create", () => {
     expect(response.usage.prompt_tokens).toBeGreaterThan(0);
     expect(event!.ttft_ms).toBeGreaterThanOrEqual(0);
     expect(event!.ttft_ms!).toBeLessThanOrEqual(event!.latency_ms);
+  });
+
+  it("by default, a base URL not known to accept include_usage is not sent it; the event then has no usage", async () => {
+    expect(new OpenAI({ apiKey: "k" }).baseURL).toBe("https://api.openai.com/v1"); // where the default is on
+    const c = observeOpenAI(client(), { spendlens: sl });
+    const chunks = await collect(await c.chat.completions.create({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: question }] }));
+    expect(provider.requests.at(-1)!.body!.stream_options).toBeUndefined();
+    const [event] = await logged();
+    expect((event!.response as any).choices[0].message.content).toBe(chunks.map((ch) => ch.choices[0]?.delta.content ?? "").join(""));
+    expect((event!.response as any).usage).toBeNull();
   });
 
   it("streaming with include_usage asked by the app: the app still gets the usage chunk", async () => {
