@@ -238,6 +238,11 @@ describe("template extraction on real WildChat prompts", () => {
       expect(m.endsWith(suffix.text)).toBe(true);
     }
     expect(prefix.text.length + suffix.text.length).toBeGreaterThan(3000);
+    // Three "/imagine prompt:" examples of one format: the two longer ones go.
+    const extra = template[0].findings.find((f) => f.kind === "extra_example")!;
+    expect(extra.spans).toHaveLength(2);
+    for (const sp of [...extra.spans, ...extra.related!]) expect(sp.text.startsWith("/imagine prompt:")).toBe(true);
+    expect(template[0].findings.some((f) => f.kind === "persona")).toBe(false);
     // The template indents every line by ~28 spaces: heavy whitespace.
     const ws = template[0].findings.find((f) => f.kind === "whitespace")!;
     expect(ws.tokensSaved).toBeGreaterThan(0.01 * template[0].staticTokens);

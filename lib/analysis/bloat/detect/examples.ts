@@ -35,8 +35,49 @@ function linesOf(text: string): Line[] {
   return out;
 }
 
+const BARE_HEADER = /^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:here are (?:some )?)?(?:examples?|samples?)(?: (?:prompts?|outputs?|responses?|answers?|replies))?\s*(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*$/i;
+
+/**
+ * Bare examples under an "Examples:" header with no Input/Output markers (e.g. several "/imagine prompt:
+ * ..." lines): the run of following lines that start with the same first word as the first one.
+ */
+function bareExamples(text: string, segment: number): PromptExample[] {
+  const lines = linesOf(text);
+  const out: PromptExample[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!BARE_HEADER.test(lines[i].text)) continue;
+    let j = i + 1;
+    while (j < lines.length && !lines[j].text.trim()) j++;
+    const first = lines[j]?.text.trim();
+    if (!first || HEADER.test(lines[j].text) || ARROW.test(lines[j].text) || MARKER.test(lines[j].text)) continue;
+    const word = first.split(/\s+/)[0];
+    if (word.length < 2) continue;
+    const run: Line[] = [];
+    for (; j < lines.length; j++) {
+      const t = lines[j].text.trim();
+      if (!t) continue;
+      if (t.split(/\s+/)[0] !== word || t.length < 20) break;
+      run.push(lines[j]);
+    }
+    if (run.length < 2) continue;
+    for (const l of run) {
+      const lead = l.text.length - l.text.trimStart().length;
+      const body = l.text.trim();
+      out.push({ segment, start: l.start + lead, end: l.start + l.text.trimEnd().length, input: "", output: body, shape: outputShape(body) });
+    }
+    i = j - 1;
+  }
+  return out;
+}
+
 /** The examples in one segment's text, in order. */
 export function findExamples(text: string, segment: number): PromptExample[] {
+  const marked = markedExamples(text, segment);
+  const bare = bareExamples(text, segment).filter((b) => !marked.some((m) => m.start < b.end && b.start < m.end));
+  return [...marked, ...bare].sort((a, b) => a.start - b.start);
+}
+
+function markedExamples(text: string, segment: number): PromptExample[] {
   const out: PromptExample[] = [];
   type Cur = { start: number; end: number; input?: string[]; output?: string[] };
   let cur: Cur | null = null;
