@@ -108,7 +108,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Write SSE events (objects are JSON-encoded as `data:`; `[name, obj]` pairs get an `event:` line). */
 export async function sendSse(res: ServerResponse, events: (Json | string | [string, Json])[], chunkDelayMs = 0, headers: Record<string, string> = {}): Promise<void> {
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers });
+  if (!res.headersSent) res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers });
   for (const e of events) {
     if (res.destroyed) return;
     const text = typeof e === "string" ? `data: ${e}\n\n` : Array.isArray(e) ? `event: ${e[0]}\ndata: ${JSON.stringify(e[1])}\n\n` : `data: ${JSON.stringify(e)}\n\n`;

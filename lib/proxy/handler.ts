@@ -379,6 +379,7 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
   private hiding = false;
   private body: CapturedBody | undefined;
   private ttftMs: number | undefined;
+  private wroteBody = false;
   private readonly onDrain = () => this.controller?.resume();
 
   constructor(
@@ -418,8 +419,13 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
       controller.abort(err as Error);
       return;
     }
-    // Streams: the client gets the status line now, not with the first token.
-    if (sse) res.flushHeaders();
+    // Streams: the client gets the status line before the first token even if that is slow, but
+    // when the first event came with the headers they leave together (one write, one packet).
+    if (sse) {
+      setImmediate(() => {
+        if (!this.wroteBody && !res.destroyed && !res.writableEnded) res.flushHeaders();
+      });
+    }
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -469,6 +475,7 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
   private write(data: Buffer | string): void {
     const { res } = this.call;
     if (res.destroyed) return;
+    this.wroteBody = true;
     if (!res.write(data) && this.controller && !this.controller.paused) {
       this.controller.pause();
       res.once("drain", this.onDrain);

@@ -110,6 +110,26 @@ describe("proxy with the official openai client", () => {
     expectNoSecrets(rows[0], [PROVIDER_KEY, k.key]);
   });
 
+  it("sends a stream's status line before a slow first token", async () => {
+    const k = kit();
+    let firstTokenAt = 0;
+    k.upstream.respond(async (req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.flushHeaders();
+      await new Promise((r) => setTimeout(r, 400));
+      firstTokenAt = Date.now();
+      await streamReply("Slow answer.")(req, res);
+    });
+    const stream = await client(k).chat.completions.create({ model: MODEL, messages, stream: true }, session("slow-first-token"));
+    const headersAt = Date.now();
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe("Slow answer.");
+    // The SDK returned the stream on the status line, well before the first token existed.
+    expect(firstTokenAt - headersAt).toBeGreaterThan(200);
+    expect(await loggedCalls(k, "slow-first-token")).toHaveLength(1);
+  });
+
   it("leaves a stream that already asks for usage untouched, usage chunk included", async () => {
     const k = kit();
     k.upstream.respond(streamReply(REPLY, { prompt_tokens: 50, completion_tokens: 20 }));
