@@ -4,7 +4,7 @@
 import { clock } from "./call.js";
 import type { Provider, Tags } from "./event.js";
 import { type CallOptions, type ClientSettings, isObserved, markObserved, observedCreate, wrapMethod } from "./observe.js";
-import { Spendlens, sharedSpendlens, type SpendlensOptions } from "./spendlens.js";
+import { instanceFor, Spendlens, type SpendlensOptions } from "./spendlens.js";
 import type { StreamAssembler } from "./stream.js";
 
 export type AnthropicObserveOptions = SpendlensOptions & {
@@ -98,7 +98,7 @@ export function observeAnthropic<T extends object>(client: T, options: Anthropic
     const c = client as unknown as Record<string, unknown>;
     const { spendlens: instance, tags, provider, ...instanceOptions } = options;
     const settings: ClientSettings = {
-      spendlens: instance ?? sharedSpendlens(instanceOptions),
+      spendlens: instanceFor(instance, instanceOptions),
       provider: provider ?? "anthropic",
       tags,
       sampleRate: options.sampleRate,

@@ -3,7 +3,7 @@ import { ChatStreamAssembler, CompletionStreamAssembler, ResponsesStreamAssemble
 import type { Provider, Tags } from "./event.js";
 import { observeBatchFiles } from "./openai-batch.js";
 import { asJson, type CallOptions, type ClientSettings, isObserved, markObserved, observedCreate, wrapMethod } from "./observe.js";
-import { Spendlens, sharedSpendlens, type SpendlensOptions } from "./spendlens.js";
+import { instanceFor, Spendlens, type SpendlensOptions } from "./spendlens.js";
 
 export type ObserveOptions = SpendlensOptions & {
   /** The instance to log to (default: a shared one built from these options / the environment). */
@@ -65,7 +65,7 @@ export function observeOpenAI<T extends object>(client: T, options: ObserveOptio
     const { spendlens: instance, tags, provider, streamUsage, ...instanceOptions } = options;
     const resolvedProvider = provider ?? detectProvider(c);
     const settings: ClientSettings = {
-      spendlens: instance ?? sharedSpendlens(instanceOptions),
+      spendlens: instanceFor(instance, instanceOptions),
       provider: resolvedProvider,
       tags,
       sampleRate: options.sampleRate,

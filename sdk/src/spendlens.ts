@@ -227,6 +227,21 @@ export function sharedSpendlens(options: SpendlensOptions = {}): Spendlens {
   return instance;
 }
 
+/**
+ * The instance a wrapper logs to: the given one, else the shared one for `options`. A bad configuration
+ * (e.g. a malformed baseUrl) must not leave the client unwrapped — the per-call `spendlens` field would
+ * then reach the provider — so it yields a disabled instance and a warning instead of an exception.
+ */
+export function instanceFor(given: Spendlens | undefined, options: SpendlensOptions): Spendlens {
+  if (given) return given;
+  try {
+    return sharedSpendlens(options);
+  } catch (err) {
+    console.warn(`[spendlens] ${err instanceof Error ? err.message : String(err)}; calls are not logged`);
+    return new Spendlens({ disabled: true });
+  }
+}
+
 /** Every live instance at once: `await spendlens.flush()` in a serverless handler before it returns. */
 export const spendlens = {
   /** Flush every instance; resolves when all are delivered or `timeoutMs` (default 10 s) passed. */

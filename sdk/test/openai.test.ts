@@ -343,6 +343,21 @@ describe("never hurts the app", () => {
     await sampled.shutdown(100);
   });
 
+  it("a bad configuration leaves the client working (and still strips the per-call option), with a warning", async () => {
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (msg: string) => void warnings.push(msg);
+    try {
+      const c = observeOpenAI(client(), { apiKey: "sl_x", baseUrl: "spendlens.example.com" });
+      const r = await c.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], spendlens: { tags: { feature: "x" } } });
+      expect(r.choices[0]!.message.content).toBe("Echo: hi");
+      expect(provider.requests.at(-1)!.body).not.toHaveProperty("spendlens");
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings.join("\n")).toMatch(/baseUrl must be an http\(s\) URL/);
+  });
+
   it("observing the same client twice logs each call once", async () => {
     const c = client();
     observeOpenAI(c, { spendlens: sl });
