@@ -5,6 +5,7 @@
 // alternate in rounds so drift on a shared machine hits both sides alike.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import type { ServerResponse } from "node:http";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -284,6 +285,7 @@ export async function run(): Promise<string> {
 
     // BENCH_PROXY_ONLY=one,fifty,slow,stream runs a subset (while tuning); the report needs all four.
     const only = (process.env.BENCH_PROXY_ONLY ?? "one,fifty,slow,stream").split(",");
+    const loadBefore = os.loadavg()[0];
     // Warm the proxy first (JIT, and the ingest writer's price table and tokenizer load on its first
     // write) so no scenario's figures carry one-off start-up costs.
     await sideBySide(targets, bodies, { concurrency: 4, rounds: 1, count: 400, warmup: 0 });
@@ -316,6 +318,7 @@ export async function run(): Promise<string> {
     const priced = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM "Call" WHERE "costUsd" > 0`)).rows[0].n);
     await client.end();
 
+    const loadAfter = os.loadavg()[0];
     const p50 = (s: Sample) => percentile(s.latencies, 50);
     const added1 = p50(one.proxy) - p50(one.direct);
     const added50 = p50(fifty.proxy) - p50(fifty.direct);
@@ -349,6 +352,7 @@ export async function run(): Promise<string> {
       `| <= 1 ms p50 added to streaming time to first byte | ${fmt(ttfbAdded, 3)} ms | ${verdict(ttfbAdded <= 1)} |`,
       "",
       `At 50 connections against an immediate upstream the proxy adds ${fmt(added50, 2)} ms at p50 (${fmt((rps(fifty.proxy) / rps(fifty.direct)) * 100, 0)}% of direct throughput): there the three processes share the machine's cores, so this is a CPU-bound worst case rather than a network-bound one.`,
+      `Machine load (1-minute load average, 2 cores shared with other work) was ${fmt(loadBefore, 1)} at the start and ${fmt(loadAfter, 1)} at the end: every extra process hop waits for a core, so figures taken on a busy machine overstate the proxy's cost.`,
       `Proxy CPU per proxied call (user + system, call logging included; what the proxy costs whatever else runs on the machine): ${["one", "fifty", "slow", "stream"].map((n) => `${n} ${fmt(cpuPerCall[n] ?? NaN, 0)} µs`).join(", ")}.`,
       `Logging kept up: ${proxiedTotal} proxied calls measured (plus warm-up); the proxy queued ${stats?.log.queued ?? "?"} call records, wrote ${stats?.log.written ?? "?"}, dropped ${(stats?.log.droppedQueueFull ?? 0) + (stats?.log.droppedAfterRetries ?? 0)}, rejected ${stats?.log.rejected ?? "?"}; ${stored} rows with source "proxy" in the Call table, ${priced} of them priced. Request errors: ${errors}.`,
     ].join("\n");
