@@ -158,7 +158,8 @@ function analyseGroup(calls: AnalysisCall[], window: { from: Date; to: Date }, o
 
 export function analyseBatch(calls: AnalysisCall[], opts: BatchOptions = {}): BatchReport {
   const times = calls.map((c) => c.timestamp.getTime());
-  const window = opts.window ?? { from: new Date(times.length ? Math.min(...times) : 0), to: new Date(times.length ? Math.max(...times) : 0) };
+  // reduce, not Math.min(...times): a spread of a million arguments overflows the stack.
+  const window = opts.window ?? { from: new Date(times.length ? times.reduce((a, b) => Math.min(a, b)) : 0), to: new Date(times.length ? times.reduce((a, b) => Math.max(a, b)) : 0) };
   const byKey = new Map<string, AnalysisCall[]>();
   for (const c of calls) {
     const key = `${c.feature ?? ""}\u0000${c.provider}\u0000${c.model ?? ""}`;

@@ -313,7 +313,8 @@ export function compressFindings(g: PromptGroupReport, callIds: string[]): Lever
 
 export function analyseBloat(calls: AnalysisCall[], opts: BloatOptions = {}): BloatAnalysis {
   const times = calls.map((c) => c.timestamp.getTime());
-  const window = opts.window ?? { from: new Date(times.length ? Math.min(...times) : 0), to: new Date(times.length ? Math.max(...times) : 0) };
+  // reduce, not Math.min(...times): a spread of a million arguments overflows the stack.
+  const window = opts.window ?? { from: new Date(times.length ? times.reduce((a, b) => Math.min(a, b)) : 0), to: new Date(times.length ? times.reduce((a, b) => Math.max(a, b)) : 0) };
   const { groups, ungrouped } = groupByStaticPrompt(calls, opts.grouping);
   const chosen = groups.slice(0, opts.maxGroups ?? 25);
   const layouts = new Map<string, StaticLayout>();

@@ -99,7 +99,7 @@ export function findUnboundedHistory(calls: AnalysisCall[], opts: ConversationOp
       saved.push({ call, usd: inputSavingUsd(call, removed) });
     }
   }
-  const maxMessages = Math.max(...flagged.flatMap((f) => f.items.map((i) => i.msgs.length)));
+  const maxMessages = flagged.reduce((m, f) => f.items.reduce((mm, i) => Math.max(mm, i.msgs.length), m), 0);
   return {
     kind: "unbounded_history",
     message: `${flagged.length} conversation${flagged.length > 1 ? "s" : ""} re-send the whole history on every turn (up to ${maxMessages} messages, nothing dropped). Keeping the last ${keep} messages plus a short summary removes ${oldTokens} input tokens.`,
