@@ -176,6 +176,39 @@ describe("proxy with the official openai client", () => {
     expect(choices[0].message.tool_calls).toEqual([{ id: "call_1", type: "function", function: { name: "lookup_order", arguments: '{"order_id": "1042"}' } }]);
   });
 
+  it("streams a Responses API call and logs the final response with its usage", async () => {
+    const k = kit();
+    const base = { id: "resp_1", object: "response", created_at: 1_760_000_000, model: SERVED, output: [] as unknown[] };
+    const final = {
+      ...base,
+      status: "completed",
+      output: [{ id: "msg_1", type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: REPLY, annotations: [] }] }],
+      usage: { input_tokens: 800, input_tokens_details: { cached_tokens: 0 }, output_tokens: 40, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 840 },
+    };
+    k.upstream.respond((_req, res) =>
+      sendSse(res, [
+        ["response.created", { type: "response.created", sequence_number: 0, response: { ...base, status: "in_progress" } }],
+        ...pieces(REPLY, 20).map((delta, i): [string, Record<string, unknown>] => [
+          "response.output_text.delta",
+          { type: "response.output_text.delta", sequence_number: i + 1, item_id: "msg_1", output_index: 0, content_index: 0, delta },
+        ]),
+        ["response.completed", { type: "response.completed", sequence_number: 99, response: final }],
+      ]),
+    );
+    const stream = await client(k).responses.create({ model: MODEL, input: "Where is my refund for order 1042?", stream: true }, session("responses"));
+    let text = "";
+    for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+    expect(text).toBe(REPLY);
+    // Nothing is injected outside chat/completions streams.
+    expect(k.upstream.requests.at(-1)!.body).toEqual({ model: MODEL, input: "Where is my refund for order 1042?", stream: true });
+
+    const rows = await loggedCalls(k, "responses");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ endpoint: "/v1/responses", model: SERVED, inputTokens: 800, outputTokens: 40, outputText: REPLY, finishReason: "completed", tokensEstimated: false });
+    expect(rows[0].costUsd).toBeCloseTo((800 * 0.15 + 40 * 0.6) / 1e6, 12);
+    expect(rows[0].ttftMs).not.toBeNull();
+  });
+
   it("passes an upstream 429 through unchanged (status, rate-limit headers, request id, body) and logs it", async () => {
     const k = kit();
     const error = { message: "Rate limit reached for gpt-4o-mini in organization org-x on requests per min (RPM): Limit 3, Used 3.", type: "requests", param: null, code: "rate_limit_exceeded" };
