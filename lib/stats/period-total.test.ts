@@ -37,6 +37,21 @@ describe("periodTotal", () => {
     expect(iv.high).toBeLessThanOrEqual(6 * 30 + 1e-9);
   });
 
+  it("uses the normal approximation for many items in a short window, close to the bootstrap", async () => {
+    const { bootstrapInterval } = await import("./bootstrap");
+    const items = Array.from({ length: 3000 }, (_, i) => ({ time: i * 10_000, value: (i * 7919) % 13 }));
+    const iv = periodTotal(items, { from: 0, to: 30_000_000 });
+    const boot = bootstrapInterval(
+      items.map((x) => x.value),
+      (s) => s.reduce((a, b) => a + b, 0),
+      { seed: 5 },
+    );
+    expect(iv.point).toBeCloseTo(boot.point * 30, 8);
+    // Widths agree within bootstrap noise (~10%).
+    expect((iv.high - iv.low) / ((boot.high - boot.low) * 30)).toBeGreaterThan(0.9);
+    expect((iv.high - iv.low) / ((boot.high - boot.low) * 30)).toBeLessThan(1.1);
+  });
+
   it("is deterministic for a seed and rejects an inverted window", () => {
     const items = Array.from({ length: 50 }, (_, i) => ({ time: i * 3_600_000 * 5, value: (i % 7) + 1 }));
     const w = { from: 0, to: 50 * 3_600_000 * 5 };

@@ -1,13 +1,16 @@
 // A total observed over a window, extrapolated to a longer period (30 days for "$ per month"), with a
 // seeded bootstrap interval. Resampling whole days keeps the day-to-day swing of traffic in the interval
 // (a nightly job that ran on 3 of 7 days is uncertain; a steady stream is not); days without any value
-// count as zero days. With fewer than 3 days in the window, single items are resampled instead.
+// count as zero days. With fewer than 3 days in the window, single items are resampled instead (for
+// 2,000 items or more, the normal approximation of that resampled sum).
 import { bootstrapInterval, type BootstrapOptions } from "./bootstrap";
-import type { Interval } from "./wilson";
+import { zForConfidence, type Interval } from "./wilson";
 
 export type TimedValue = { time: number; value: number };
 
 const DAY_MS = 86_400_000;
+/** Item counts from which the sum's interval uses the normal approximation instead of resampling. */
+const LARGE_SAMPLE = 2000;
 
 export function periodTotal(
   items: readonly TimedValue[],
@@ -33,6 +36,14 @@ export function periodTotal(
     return { point: total * scale, low: iv.low * scale, high: iv.high * scale };
   }
   const values = items.map((it) => it.value);
+  if (values.length >= LARGE_SAMPLE) {
+    // The resampled sum of many items is normal to within bootstrap noise (central limit theorem); the
+    // closed form avoids iterations x items work on 100k-call windows.
+    const mean = total / values.length;
+    const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+    const half = zForConfidence(opts.confidence ?? 0.95) * Math.sqrt(values.length * variance);
+    return { point: total * scale, low: (total - half) * scale, high: (total + half) * scale };
+  }
   const iv = bootstrapInterval(values, (sample) => sample.reduce((s, v) => s + v, 0), opts);
   return { point: total * scale, low: iv.low * scale, high: iv.high * scale };
 }
