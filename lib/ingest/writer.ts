@@ -1,8 +1,10 @@
 // Store validated events: redact -> normalise -> price -> take out the static prompt -> cap bodies, then
-// ONE SQL statement per batch that inserts the prompt blobs, the calls (ON CONFLICT DO NOTHING: the
-// event id is the idempotency key) and the hourly rollups computed from the rows actually inserted, so a
-// resent event never creates a second row nor counts twice. One statement = one transaction = one round
-// trip; Postgres is the limit, so per-event work in Node stays small.
+// ONE SQL statement per batch that inserts the prompt blobs, the calls (ON CONFLICT DO NOTHING: the event
+// id is the idempotency key) and the hourly rollups computed from the rows actually inserted, so a resent
+// event never creates a second row nor counts twice. One statement = one transaction = one round trip.
+// Rows travel as one json_to_recordset parameter (json, not jsonb: Postgres skips building a jsonb tree
+// of the whole batch before the bodies are converted). Postgres is the limit: per-event work in Node
+// stays small.
 import { getPool } from "../db/client";
 import { countTokens } from "../tokens/count";
 import { apiKindOf } from "./api-kind";
@@ -23,7 +25,7 @@ export type WriteResult = { inserted: number; duplicates: number; insertedIds: s
 
 const ERROR_MESSAGE_MAX_CHARS = 4000;
 
-/** One Call row as sent to jsonb_to_recordset (keys = column names), bodies apart (see PreparedCall). */
+/** One Call row as sent to json_to_recordset (keys = column names), bodies apart (see PreparedCall). */
 export type CallRow = {
   eventId: string;
   timestamp: string;
@@ -158,16 +160,23 @@ export function prepareCall(event: IngestEvent, pricing: OrgPricing, maxBodyChar
 }
 
 // Postgres jsonb rejects \u0000 and lone surrogates, which JSON.stringify emits as escapes: one bad
-// character must not fail a whole batch, so they become U+FFFD.
-const PG_UNSAFE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
+// character must not fail a whole batch, so they become U+FFFD. The pattern starts with a literal so V8
+// scans fast; an escape preceded by an odd number of backslashes is literal text and stays.
+const PG_UNSAFE_ESCAPE = /\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
 export function pgSafeJson(json: string): string {
-  return json.includes("\\u") ? json.replace(PG_UNSAFE_ESCAPE, "$1\\ufffd") : json;
+  PG_UNSAFE_ESCAPE.lastIndex = 0;
+  if (!PG_UNSAFE_ESCAPE.test(json)) return json;
+  return json.replace(PG_UNSAFE_ESCAPE, (match: string, offset: number) => {
+    let backslashes = 0;
+    for (let i = offset - 1; i >= 0 && json.charCodeAt(i) === 92; i--) backslashes++;
+    return backslashes % 2 === 0 ? "\\ufffd" : match;
+  });
 }
 export function toPgJson(value: unknown): string {
   return pgSafeJson(JSON.stringify(value));
 }
 
-/** The jsonb_to_recordset payload: each row's JSON with its pre-serialised bodies spliced in. */
+/** The json_to_recordset payload: each row's JSON with its pre-serialised bodies spliced in. */
 function rowsJson(prepared: PreparedCall[]): string {
   const parts = new Array<string>(prepared.length);
   for (let i = 0; i < prepared.length; i++) {
@@ -264,12 +273,12 @@ function insertSql(withRollup: boolean): string {
   return `
 WITH blobs AS (
   INSERT INTO "PromptBlob" ("projectId", "hash", "text", "tokens")
-  SELECT $1, b.hash, b.text, b.tokens FROM jsonb_to_recordset($3::jsonb) AS b(hash text, text text, tokens int)
+  SELECT $1, b.hash, b.text, b.tokens FROM json_to_recordset($3::json) AS b(hash text, text text, tokens int)
   ON CONFLICT DO NOTHING
 ),
 ins AS (
   INSERT INTO "Call" ("projectId", ${cols}, "source", "replayRunId")
-  SELECT $1, ${cols}, $4, $5 FROM jsonb_to_recordset($2::jsonb) AS r(${recordType})
+  SELECT $1, ${cols}, $4, $5 FROM json_to_recordset($2::json) AS r(${recordType})
   ON CONFLICT DO NOTHING
   RETURNING "eventId", "timestamp", "model", "feature", "endUser", "status", "inputTokens", "outputTokens",
     "cachedInputTokens", "costUsd", "latencyMs"
