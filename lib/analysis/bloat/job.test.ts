@@ -13,8 +13,10 @@ import { saveProviderCredential } from "../replay/credentials";
 import { startFakeProvider, type FakeProvider } from "../replay/fake-provider";
 import { createAnalysisRun } from "../runs";
 import type { AnalysisCall } from "../types";
+import { analyseBloat } from "./analyse";
 import { supportClassifierCalls, supportClassifierPrompt } from "./fixtures";
 import { parseBloatParams, runBloatAnalysis } from "./job";
+import { REWRITE_INSTRUCTIONS } from "./rewrite";
 
 useTestDatabase();
 
@@ -32,7 +34,16 @@ const savedKey = process.env.SPENDLENS_ENCRYPTION_KEY;
 
 beforeAll(async () => {
   process.env.SPENDLENS_ENCRYPTION_KEY ??= generateEncryptionKey();
-  fake = await startFakeProvider({ answer: (req) => labelOf.get(req.lastUserText) ?? "unknown" });
+  // The fake answers classification replays from the data set, and rewrite requests with the
+  // deterministic candidate minus one more sentence.
+  const deterministic = analyseBloat(calls).groups[0].candidates[0].text;
+  fake = await startFakeProvider({
+    answer: (req) => {
+      const system = (req.body.messages as Array<{ content: string }>)[0].content;
+      if (system === REWRITE_INSTRUCTIONS) return deterministic.replace(/Customers write in English[^\n]*\n/, "");
+      return labelOf.get(req.lastUserText) ?? "unknown";
+    },
+  });
   plain = await createProjectWithKey("bloat");
   checked = await createProjectWithKey("bloat-verify");
   for (const p of [plain, checked]) await writeEvents({ projectId: p.projectId, organizationId: p.organizationId, source: "sdk" }, calls.map(toEvent));
@@ -81,6 +92,22 @@ describe("runBloatAnalysis", () => {
     expect(await loadCallsForAnalysis(checked.projectId)).toHaveLength(150);
     // Another project's run id is refused.
     await expect(runBloatAnalysis({ projectId: plain.projectId, runId: run.id })).rejects.toThrow(/not found in project/);
+  });
+
+  it("adds a model rewrite as a second candidate and verifies both", async () => {
+    const before = fake.requests.length;
+    const params = { sampleSize: 80, replayBudgetUsd: 4, rewriteModel: "gpt-4o-mini" };
+    const run = await createAnalysisRun(checked.projectId, "bloat", params);
+    const report = await runBloatAnalysis({ projectId: checked.projectId, runId: run.id, params });
+    const [det, model] = report.groups[0].candidates;
+    expect(det.method).toBe("deterministic");
+    expect(model.method).toBe("model");
+    expect(model.tokens).toBeLessThan(det.tokens);
+    expect(model.constraints!.missing).toEqual([]);
+    expect(model.verification.status).toBe("verified");
+    expect(fake.requests.length - before).toBe(1 + 80 + 80);
+    const finding = await db.finding.findFirstOrThrow({ where: { runId: run.id, lever: "compress" } });
+    expect((finding.evidence as { method: string }).method).toBe("model");
   });
 
   it("names the field of bad params", () => {

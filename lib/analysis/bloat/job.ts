@@ -127,15 +127,17 @@ export async function runBloatAnalysis(data: { projectId: string; runId: string;
 
     let spentUsd = 0;
     const budget = params.replayBudgetUsd ?? 2;
-    const wantChecks = params.verify !== false && budget > 0 && first.groups.some((g) => g.candidates.length > 0);
+    const wantChecks = params.verify !== false && budget > 0 && first.groups.some((g) => g.candidates.length > 0 || params.rewriteModel);
     const clients: Map<string, ReplayClient> = wantChecks || params.rewriteModel ? await replayClientsForProject(data.projectId) : new Map();
     const verification: NonNullable<BloatOptions["verification"]> = {};
     const rewrites: NonNullable<BloatOptions["rewrites"]> = {};
     const rewriteNotes: Record<string, string> = {};
 
+    // Groups worth checking: largest candidate savings first; with a rewrite model, also groups the
+    // detectors found nothing in (by what their static part costs).
     const chosen = first.groups
-      .filter((g) => g.candidates.length > 0)
-      .sort((a, b) => b.candidates[0].monthly.usd - a.candidates[0].monthly.usd)
+      .filter((g) => g.candidates.length > 0 || params.rewriteModel)
+      .sort((a, b) => (b.candidates[0]?.monthly.usd ?? 0) - (a.candidates[0]?.monthly.usd ?? 0) || b.staticMonthlyUsd - a.staticMonthlyUsd)
       .slice(0, params.verifyGroups ?? 3);
     const staticGroups = new Map(groupByStaticPrompt(calls, opts.grouping).groups.map((g) => [g.id, g]));
 
