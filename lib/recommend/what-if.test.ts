@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultLever, leverSavingsShare, parseWhatIf, whatIf, WhatIfError, type WhatIfLever } from "./what-if";
+import { defaultLever, leverSavingsShare, parseWhatIf, whatIf, WhatIfError, whatIfFromFindings, type WhatIfLever } from "./what-if";
 
 describe("whatIf", () => {
   it("one lever saves its share of the spend it covers", () => {
@@ -62,5 +62,24 @@ describe("parseWhatIf", () => {
   it("fills defaults for parameters left out", () => {
     const parsed = parseWhatIf({ currentMonthlyUsd: 100, levers: [{ lever: "batch", affectedShare: 0.4 }] });
     expect(parsed.levers[0]).toEqual({ lever: "batch", affectedShare: 0.4, discount: 0.5 });
+  });
+});
+
+describe("whatIfFromFindings", () => {
+  it("reproduces each lever's stand-alone savings from the findings", () => {
+    const findings = [
+      { lever: "rightsize" as const, affectedMonthlyCostUsd: 400, monthly: { usd: 300, low: 200, high: 320 } },
+      { lever: "cache" as const, affectedMonthlyCostUsd: 100, monthly: { usd: 12, low: 8, high: 15 } },
+      { lever: "cache" as const, affectedMonthlyCostUsd: 100, monthly: { usd: 8, low: 4, high: 9 } },
+      { lever: "compress" as const, affectedMonthlyCostUsd: 500, monthly: { usd: 70, low: 50, high: 80 } },
+    ];
+    const levers = whatIfFromFindings(1000, findings);
+    expect(levers.map((l) => l.lever)).toEqual(["rightsize", "compress", "cache"]);
+    for (const l of levers) {
+      const alone = whatIf({ currentMonthlyUsd: 1000, levers: [l] }).savedUsd;
+      const want = findings.filter((f) => f.lever === l.lever).reduce((s, f) => s + f.monthly.usd, 0);
+      expect(alone).toBeCloseTo(want, 6);
+    }
+    expect(levers.find((l) => l.lever === "cache")!.affectedShare).toBeCloseTo(0.2, 12);
   });
 });

@@ -148,3 +148,50 @@ export function whatIf(input: WhatIfInput): Projection {
   });
   return combineFindings(input.currentMonthlyUsd, findings);
 }
+
+/** The share-setting parameter of each lever (the one a finding's measured share maps onto). */
+const MAIN_PARAMETER: Record<LeverName, string> = {
+  rightsize: "priceRatio",
+  distill: "coverage",
+  compress: "tokenReduction",
+  prefix_cache: "cacheableShare",
+  cache: "hitRate",
+  batch: "discount",
+};
+
+const clamp01 = (x: number) => Math.min(Math.max(Number.isFinite(x) ? x : 0, 0), 1);
+
+/**
+ * Calculator levers that reproduce the project's findings: per lever, the spend its findings act on
+ * (as a share of the current spend) and the main parameter set so the lever removes the same share of it
+ * as the findings do together. A starting point to play with, not a second estimate.
+ */
+export function whatIfFromFindings(
+  currentMonthlyUsd: number,
+  findings: Array<Pick<LeverFinding, "lever" | "affectedMonthlyCostUsd" | "monthly">>,
+): WhatIfLever[] {
+  const out: WhatIfLever[] = [];
+  for (const lever of WHAT_IF_LEVERS) {
+    const mine = findings.filter((f) => f.lever === lever && f.affectedMonthlyCostUsd > 0);
+    if (mine.length === 0 || currentMonthlyUsd <= 0) continue;
+    const affected = Math.min(mine.reduce((s, f) => s + f.affectedMonthlyCostUsd, 0), currentMonthlyUsd);
+    const saved = Math.min(mine.reduce((s, f) => s + Math.max(f.monthly.usd, 0), 0), affected);
+    const share = affected > 0 ? saved / affected : 0;
+    const l = defaultLever(lever) as Record<string, number | string>;
+    l.affectedShare = clamp01(affected / currentMonthlyUsd);
+    const d = (name: string) => l[name] as number;
+    const main = MAIN_PARAMETER[lever];
+    // Invert leverSavingsShare for the main parameter, the others at their defaults.
+    l[main] = clamp01(
+      lever === "rightsize"
+        ? 1 - share / Math.max(1 - d("fallbackShare"), 1e-9)
+        : lever === "compress"
+          ? share / Math.max(d("inputCostShare"), 1e-9)
+          : lever === "prefix_cache"
+            ? share / Math.max(d("discount") * d("inputCostShare"), 1e-9)
+            : share,
+    );
+    out.push(l as unknown as WhatIfLever);
+  }
+  return out;
+}

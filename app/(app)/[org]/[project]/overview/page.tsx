@@ -1,8 +1,12 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import Link from "next/link";
+import { OnboardingActions } from "@/components/dashboard/onboarding-actions";
+import { OverviewDashboard } from "@/components/dashboard/overview-dashboard";
+import { parseRange } from "@/components/dashboard/range";
 import { FirstCallGuide } from "@/components/first-call-guide";
 import { requireSession } from "@/lib/auth/guards";
+import { getOverview } from "@/lib/dashboard/overview";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { guardPage } from "@/lib/http/page-guard";
 import { serverUrls } from "@/lib/http/server-urls";
@@ -15,22 +19,29 @@ export default async function OverviewPage({ params }: { params: Promise<{ org: 
   const data = await guardPage(async () => loadOverview((await requireSession()).id, org, project), `/${org}/${project}/overview`);
   const settingsPath = `/${org}/${project}/settings`;
 
+  const apiBase = `/api/orgs/${encodeURIComponent(org)}/projects/${encodeURIComponent(project)}`;
+
   if (data.hasCalls) {
+    // First paint with the last 7 days; the range picker refetches from the overview route.
+    const range = parseRange(new URLSearchParams());
+    const overview = await getOverview(data.project.id, { from: range.from, to: range.to });
     return (
       <div className="stack">
         <div className="page-head">
-          <h1>{data.project.name}</h1>
+          <div>
+            <h1>{data.project.name}</h1>
+            <p className="muted small" style={{ margin: 0 }}>
+              <strong data-testid="call-count">{data.callCount >= 10_000 ? "10,000+" : data.callCount.toLocaleString("en-US")}</strong> calls recorded so far ·{" "}
+              <Link href={`/${org}/${project}/calls`}>explore calls</Link> · <Link href={`/${org}/${project}/savings`}>what to cut</Link>
+            </p>
+          </div>
         </div>
-        <div className="card">
-          <h2>Calls are arriving</h2>
-          <p>
-            <strong data-testid="call-count">{data.callCount >= 10_000 ? "10,000+" : data.callCount.toLocaleString("en-US")}</strong> calls recorded so far.
-          </p>
-          <p className="muted">
-            Spend by model and feature, and what to cut, appear on this page as analyses run. The raw calls are under{" "}
-            <Link href={`/${org}/${project}/calls`}>Calls</Link>.
-          </p>
-        </div>
+        <OverviewDashboard
+          apiUrl={`${apiBase}/overview`}
+          initial={{ overview, choice: range.choice }}
+          timeZone={data.organization.timezone}
+          callsPath={`/${org}/${project}/calls`}
+        />
       </div>
     );
   }
@@ -45,6 +56,15 @@ export default async function OverviewPage({ params }: { params: Promise<{ org: 
           <h1>{data.project.name}</h1>
           <p className="muted">No calls yet. Send your first one and Spendlens starts measuring what it costs.</p>
         </div>
+      </div>
+      <div className="card" data-testid="try-it">
+        <h2>Just looking?</h2>
+        <p className="muted">
+          Send one test call to see it arrive, or load 30 days of realistic demo traffic (a support classifier, a router, a reply
+          drafter, a nightly batch job and chat, built from public data sets) to see charts and savings right away.
+        </p>
+        <OnboardingActions apiBase={apiBase} canSendTestCall={roleAtLeast(data.membership.role, "MEMBER")} canLoadDemo={canManage} />
+        {!canManage ? <p className="muted small">Loading demo data needs the ADMIN role.</p> : null}
       </div>
       <div className="card" data-testid="empty-overview">
         <ol className="steps">

@@ -1,26 +1,43 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { SavingsView } from "@/components/dashboard/savings-view";
 import { requireSession } from "@/lib/auth/guards";
+import { roleAtLeast } from "@/lib/auth/roles";
 import { guardPage } from "@/lib/http/page-guard";
 import { loadProjectPage } from "@/lib/orgs/page-loaders";
+import { listAnalysisRuns } from "@/lib/recommend/analysis-runs";
+import { getSavingsSummary } from "@/lib/recommend/findings";
+import { realisedSavings } from "@/lib/recommend/realised";
 
 export const metadata: Metadata = { title: "Savings" };
 
 export default async function SavingsPage({ params }: { params: Promise<{ org: string; project: string }> }) {
   const { org, project } = await params;
-  const data = await guardPage(async () => loadProjectPage((await requireSession()).id, org, project), `/${org}/${project}/savings`);
+  const { access, summary, realised, runs } = await guardPage(async () => {
+    const access = await loadProjectPage((await requireSession()).id, org, project);
+    const now = new Date();
+    const [summary, realised, runs] = await Promise.all([getSavingsSummary(access.project.id, now), realisedSavings(access.project.id, now), listAnalysisRuns(access.project.id)]);
+    return { access, summary, realised, runs };
+  }, `/${org}/${project}/savings`);
+  const apiBase = `/api/orgs/${encodeURIComponent(org)}/projects/${encodeURIComponent(project)}`;
   return (
     <div className="stack">
       <div className="page-head">
-        <h1>Savings</h1>
+        <div>
+          <h1>Savings</h1>
+          <p className="muted small" style={{ margin: 0 }}>
+            What {access.project.name} could stop paying for, in dollars per month, with the evidence. Spend by model and feature is on the{" "}
+            <Link href={`/${org}/${project}/overview`}>overview</Link>.
+          </p>
+        </div>
       </div>
-      <div className="card">
-        <h2>What {data.project.name} could stop paying for</h2>
-        <p className="muted">
-          Once calls arrive and analyses run, this page shows each saving in dollars per month with its evidence: a cheaper model
-          that gives the same answers, prompts that repeat the same words, questions a cache could answer, work that can wait for
-          a batch, and classification calls a small local model could take over.
-        </p>
-      </div>
+      <SavingsView
+        apiBase={apiBase}
+        callsPath={`/${org}/${project}/calls`}
+        initial={{ ...summary, realised }}
+        runs={runs}
+        canDecide={roleAtLeast(access.membership.role, "MEMBER")}
+      />
     </div>
   );
 }

@@ -1,24 +1,10 @@
 import { requireProject } from "@/lib/auth/guards";
-import { FilterError, listCalls, parseCallFilter, type CallCursor } from "@/lib/dashboard/calls";
+import { decodeCallCursor, encodeCallCursor } from "@/components/dashboard/call-cursor";
+import { FilterError, listCalls, parseCallFilter } from "@/lib/dashboard/calls";
 import { ValidationError } from "@/lib/http/errors";
 import { jsonRoute } from "@/lib/http/route";
 
 type P = { org: string; project: string };
-
-/** Cursor of the next page as one opaque query value. */
-function encodeCursor(c: CallCursor): string {
-  return Buffer.from(JSON.stringify([c.timestamp, c.eventId])).toString("base64url");
-}
-
-function decodeCursor(v: string): CallCursor {
-  try {
-    const [timestamp, eventId] = JSON.parse(Buffer.from(v, "base64url").toString("utf8")) as [unknown, unknown];
-    if (typeof timestamp === "string" && typeof eventId === "string" && !Number.isNaN(new Date(timestamp).getTime())) return { timestamp, eventId };
-  } catch {
-    // fall through
-  }
-  throw ValidationError.field("cursor", "cursor is not valid: use the nextCursor of the previous page.");
-}
 
 /** GET ?from&to&model&feature&endUser&status&minCost&maxCost&unpriced&q&limit&cursor (VIEWER+): one page, newest first. */
 export const GET = jsonRoute<P>(async (req, ctx) => {
@@ -36,6 +22,8 @@ export const GET = jsonRoute<P>(async (req, ctx) => {
   const limit = limitRaw ? Number(limitRaw) : 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw ValidationError.field("limit", "limit must be an integer from 1 to 500.");
   const cursorRaw = params.get("cursor");
-  const page = await listCalls(access.project.id, filter, { limit, cursor: cursorRaw ? decodeCursor(cursorRaw) : undefined });
-  return { items: page.items, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
+  const cursor = cursorRaw ? decodeCallCursor(cursorRaw) : undefined;
+  if (cursor === null) throw ValidationError.field("cursor", "cursor is not valid: use the nextCursor of the previous page.");
+  const page = await listCalls(access.project.id, filter, { limit, cursor });
+  return { items: page.items, nextCursor: page.nextCursor ? encodeCallCursor(page.nextCursor) : null };
 });
