@@ -342,10 +342,14 @@ export class Beacon {
   }
 
   private async sendLoop(once: boolean): Promise<void> {
-    while (this.pendingCount > 0 && Date.now() >= this.retryAt) {
+    // Send what was waiting when the loop started, then only full batches: events that trickle in while a
+    // request is out wait for their own flushAt or interval instead of going one or two per request.
+    let owed = this.pendingCount;
+    while (this.pendingCount > 0 && Date.now() >= this.retryAt && (owed > 0 || this.pendingCount >= this.options.flushAt)) {
       this.takeBatch();
       const outcome = await this.sendBatch(this.inflight);
       if (outcome.kind === "done") {
+        owed -= this.inflight.length;
         this.finishInflight();
         this.attempt = 0;
         this.serverErrorAttempts = 0;
@@ -362,6 +366,7 @@ export class Beacon {
       if (outcome.countsAsServerError && this.serverErrorAttempts >= this.options.maxServerErrorAttempts) {
         this.counters.failed += this.inflight.length;
         this.report(new SpendlensError("server", `gave up on ${this.inflight.length} event(s) after ${this.serverErrorAttempts} server errors`));
+        owed -= this.inflight.length;
         this.finishInflight();
         this.serverErrorAttempts = 0;
         this.attempt = 0;
