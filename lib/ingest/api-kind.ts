@@ -62,5 +62,14 @@ export function resolveModel(event: Pick<IngestEvent, "endpoint" | "request" | "
   if (fromRequest) return fromRequest;
   const ep = event.endpoint;
   const m = PATH_MODEL_RE.exec(ep) ?? BEDROCK_MODEL_RE.exec(ep) ?? AZURE_DEPLOYMENT_RE.exec(ep);
-  return m ? decodeURIComponent(m[1]) : null;
+  return m ? decodePathSegment(m[1]) : null;
+}
+
+/** A path segment %-decoded; a malformed escape (a client's "%E0%A4%A") keeps the raw text instead of throwing. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
