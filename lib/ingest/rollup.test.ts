@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT, addLatencyBuckets, hourOf, latencyBucket, latencyPercentile } from "./rollup";
+import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT, addLatencyBuckets, aggregateRollups, hourOf, latencyBucket, latencyPercentile } from "./rollup";
 
 function histogram(latencies: number[]): number[] {
   const h = new Array(LATENCY_BUCKET_COUNT).fill(0);
@@ -46,5 +46,21 @@ describe("latency buckets", () => {
   it("keys rollups by UTC hour", () => {
     expect(hourOf(new Date("2026-12-04T16:59:59.999Z")).toISOString()).toBe("2026-12-04T16:00:00.000Z");
     expect(hourOf(new Date("2026-12-04T17:00:00+05:30")).toISOString()).toBe("2026-12-04T11:00:00.000Z");
+  });
+
+  it("aggregates calls per hour/model/feature/user, counting errors, unpriced calls and latencies", () => {
+    const base = { model: "m", feature: "f", endUser: null, inputTokens: 10, outputTokens: 2, cachedInputTokens: 1 };
+    const rows = aggregateRollups([
+      { ...base, timestamp: new Date("2026-12-01T10:05:00Z"), status: 200, costUsd: 0.5, latencyMs: 100 },
+      { ...base, timestamp: new Date("2026-12-01T10:55:00Z"), status: 429, costUsd: 0, latencyMs: null },
+      { ...base, timestamp: new Date("2026-12-01T10:56:00Z"), status: 200, costUsd: null, latencyMs: 2500 },
+      { ...base, timestamp: new Date("2026-12-01T09:59:59Z"), status: 0, costUsd: 1, latencyMs: 10 },
+    ]);
+    expect(rows.map((r) => r.hour)).toEqual(["2026-12-01T09:00:00.000Z", "2026-12-01T10:00:00.000Z"]);
+    const ten = rows[1];
+    expect(ten).toMatchObject({ model: "m", feature: "f", endUser: "", requests: 3, errors: 1, unpricedRequests: 1, costUsd: 0.5, inputTokens: 30, latencySumMs: 2600, latencyCount: 2 });
+    expect(ten.latencyBuckets[latencyBucket(100)]).toBe(1);
+    expect(ten.latencyBuckets[latencyBucket(2500)]).toBe(1);
+    expect(rows[0]).toMatchObject({ requests: 1, errors: 1 });
   });
 });

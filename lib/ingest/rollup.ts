@@ -52,3 +52,85 @@ export function latencyPercentile(buckets: readonly number[], p: number): number
 export function hourOf(t: Date): Date {
   return new Date(Math.floor(t.getTime() / 3_600_000) * 3_600_000);
 }
+
+/** What one stored call contributes to its hourly rollup row. */
+export type RollupInput = {
+  timestamp: Date;
+  model: string | null;
+  feature: string | null;
+  endUser: string | null;
+  status: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  costUsd: number | null;
+  latencyMs: number | null;
+};
+
+/** One UsageHourly increment (keys use "" for none, as the table does). */
+export type RollupDelta = {
+  hour: string;
+  model: string;
+  feature: string;
+  endUser: string;
+  requests: number;
+  errors: number;
+  unpricedRequests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  costUsd: number;
+  latencySumMs: number;
+  latencyCount: number;
+  latencyBuckets: number[];
+};
+
+/**
+ * Sum calls into UsageHourly increments, one per (hour, model, feature, user), sorted by key so
+ * concurrent writers lock rollup rows in the same order. Errors are statuses outside 200-399;
+ * unpriced = cost unknown (NULL), which adds nothing to the cost.
+ */
+export function aggregateRollups(calls: Iterable<RollupInput>): RollupDelta[] {
+  const byKey = new Map<string, RollupDelta>();
+  for (const c of calls) {
+    const hour = hourOf(c.timestamp).toISOString();
+    const model = c.model ?? "";
+    const feature = c.feature ?? "";
+    const endUser = c.endUser ?? "";
+    const key = `${hour}\u0000${model}\u0000${feature}\u0000${endUser}`;
+    let d = byKey.get(key);
+    if (!d) {
+      d = {
+        hour,
+        model,
+        feature,
+        endUser,
+        requests: 0,
+        errors: 0,
+        unpricedRequests: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cachedInputTokens: 0,
+        costUsd: 0,
+        latencySumMs: 0,
+        latencyCount: 0,
+        latencyBuckets: new Array<number>(LATENCY_BUCKET_COUNT).fill(0),
+      };
+      byKey.set(key, d);
+    }
+    d.requests++;
+    if (c.status < 200 || c.status > 399) d.errors++;
+    if (c.costUsd === null) d.unpricedRequests++;
+    else d.costUsd += c.costUsd;
+    d.inputTokens += c.inputTokens;
+    d.outputTokens += c.outputTokens;
+    d.cachedInputTokens += c.cachedInputTokens;
+    if (c.latencyMs !== null) {
+      d.latencySumMs += c.latencyMs;
+      d.latencyCount++;
+      d.latencyBuckets[latencyBucket(c.latencyMs)]++;
+    }
+  }
+  const keys = [...byKey.keys()].sort();
+  return keys.map((k) => byKey.get(k)!);
+}

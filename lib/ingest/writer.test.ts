@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db, getPool } from "../db/client";
 import { useTestDatabase } from "../db/testing";
@@ -9,7 +10,7 @@ import { loadStoredBodies } from "./stored";
 import { createProjectWithKey, openAIChatEvent, type ProjectFixture } from "./test-fixtures";
 import { writeEvents } from "./writer";
 
-useTestDatabase();
+const database = useTestDatabase();
 
 let p: ProjectFixture;
 let other: ProjectFixture;
@@ -115,5 +116,39 @@ describe("writeEvents", () => {
     await writeEvents({ projectId: other.projectId, organizationId: other.organizationId, source: "sdk" }, [openAIChatEvent({ id: "ovr-other" })]);
     const o = await db.call.findUnique({ where: { projectId_eventId: { projectId: other.projectId, eventId: "ovr-other" } } });
     expect(o!.costUsd).toBeCloseTo(table.costUsd, 12);
+  });
+
+  it("falls back to INSERT ... ON CONFLICT when another writer stores one of the ids mid-batch", async () => {
+    const other = new pg.Client({ connectionString: database.url() });
+    await other.connect();
+    try {
+      // A concurrent transaction holds id "race-1" uncommitted: our look-up cannot see it, our COPY waits on it.
+      await other.query("BEGIN");
+      await other.query(
+        `INSERT INTO "Call" ("projectId", "eventId", "timestamp", "provider", "endpoint") VALUES ($1, 'race-1', now(), 'openai', '/v1/chat/completions')`,
+        [p.projectId],
+      );
+      const before = (await db.usageHourly.aggregate({ where: { projectId: p.projectId }, _sum: { requests: true } }))._sum.requests ?? 0;
+      const writing = writeEvents(ctx(), [openAIChatEvent({ id: "race-1" }), openAIChatEvent({ id: "race-2" })]);
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query("COMMIT");
+      const r = await writing;
+      expect(r).toEqual({ inserted: 1, duplicates: 1, insertedIds: ["race-2"] });
+      const after = (await db.usageHourly.aggregate({ where: { projectId: p.projectId }, _sum: { requests: true } }))._sum.requests ?? 0;
+      expect(after).toBe(before + 1);
+      expect(await db.call.count({ where: { projectId: p.projectId, eventId: { in: ["race-1", "race-2"] } } })).toBe(2);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it("stores concurrent batches with overlapping ids exactly once and rolls each call up once", async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `conc-${i}`);
+    const batches = [ids.slice(0, 25), ids.slice(10, 40), ids.slice(5, 35), [...ids].reverse()];
+    const results = await Promise.all(batches.map((b) => writeEvents(ctx(), b.map((id) => openAIChatEvent({ id, tags: { feature: "conc" } })))));
+    expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(40);
+    expect(await db.call.count({ where: { projectId: p.projectId, feature: "conc" } })).toBe(40);
+    const roll = await db.usageHourly.aggregate({ where: { projectId: p.projectId, feature: "conc" }, _sum: { requests: true } });
+    expect(roll._sum.requests).toBe(40);
   });
 });

@@ -1,10 +1,10 @@
 // Store validated events: redact -> normalise -> price -> take out the static prompt -> cap bodies, then
-// ONE SQL statement per batch that inserts the prompt blobs, the calls (ON CONFLICT DO NOTHING: the event
-// id is the idempotency key) and the hourly rollups computed from the rows actually inserted, so a resent
-// event never creates a second row nor counts twice. One statement = one transaction = one round trip.
-// Rows travel as one json_to_recordset parameter (json, not jsonb: Postgres skips building a jsonb tree
-// of the whole batch before the bodies are converted). Postgres is the limit: per-event work in Node
-// stays small.
+// one transaction per batch: look up which event ids are stored already, COPY the new calls (the
+// cheapest way into Postgres), then insert the prompt blobs and add the new calls to the hourly rollups.
+// A resent event id never creates a second row nor counts twice. If a concurrent writer stores one of
+// the same ids meanwhile, the batch is redone with INSERT ... ON CONFLICT DO NOTHING. Postgres is the
+// limit: per-event work in Node stays small.
+import type pg from "pg";
 import { getPool } from "../db/client";
 import { countTokens } from "../tokens/count";
 import { apiKindOf } from "./api-kind";
@@ -14,7 +14,8 @@ import { normaliseEvent } from "./normalise";
 import { loadOrgPricing, type OrgPricing } from "./price-overrides";
 import { extractStaticPrompt } from "./prompts";
 import { redactEvent } from "./redact";
-import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT } from "./rollup";
+import { copyFrom, csvField } from "./pg-copy";
+import { aggregateRollups, LATENCY_BUCKET_COUNT } from "./rollup";
 import { bodyMaxChars, capJsonSize } from "./truncate";
 
 export type IngestSource = "sdk" | "proxy" | "api" | "otlp" | "import" | "demo" | "replay";
@@ -224,8 +225,8 @@ const CALL_COLUMNS: Array<[keyof CallRow | "request" | "response", string]> = [
 ];
 
 const q = (c: string) => `"${c}"`;
-const BOUNDS_SQL = `ARRAY[${LATENCY_BUCKET_BOUNDS_MS.join(",")}]::int[]`;
-const BUCKETS_SQL = `ARRAY[${Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => `count(*) FILTER (WHERE b = ${i})::int`).join(", ")}]`;
+const CALL_COLUMN_LIST = CALL_COLUMNS.map(([c]) => q(c)).join(", ");
+const JSON_COLUMNS = new Set(CALL_COLUMNS.filter(([, t]) => t === "jsonb").map(([c]) => c));
 
 // Element-wise sum of the stored and the new histogram, written out per bucket (no subquery per row);
 // a shorter stored array (fewer buckets in an older version) counts as zeros.
@@ -234,64 +235,114 @@ const BUCKET_SUM_SQL = `ARRAY[${Array.from(
   (_, i) => `coalesce("UsageHourly"."latencyBuckets"[${i + 1}], 0) + coalesce(EXCLUDED."latencyBuckets"[${i + 1}], 0)`,
 ).join(", ")}]::int[]`;
 
-/** The hour bucket of a timestamptz, independent of the session time zone. */
+/** The hour bucket of a timestamptz, independent of the session time zone (same as hourOf in rollup.ts). */
 export const HOUR_SQL = (col: string) => `to_timestamp(floor(extract(epoch FROM ${col}) / 3600) * 3600)`;
 
-/** Rollup upsert columns shared with the backfill (lib/ingest/reprice.ts). */
-const ROLLUP_UPSERT = `
-  INSERT INTO "UsageHourly" ("projectId","hour","model","feature","endUser","requests","errors","unpricedRequests",
-    "inputTokens","outputTokens","cachedInputTokens","costUsd","latencySumMs","latencyCount","latencyBuckets")
-  SELECT $1, hour, model, feature, "endUser", count(*)::int,
-    count(*) FILTER (WHERE status NOT BETWEEN 200 AND 399)::int,
-    count(*) FILTER (WHERE "costUsd" IS NULL)::int,
-    coalesce(sum("inputTokens"), 0), coalesce(sum("outputTokens"), 0), coalesce(sum("cachedInputTokens"), 0),
-    coalesce(sum("costUsd"), 0), coalesce(sum("latencyMs"), 0), count("latencyMs")::int,
-    ${BUCKETS_SQL}
-  FROM (
-    SELECT ${HOUR_SQL(`"timestamp"`)} AS hour, coalesce(model, '') AS model, coalesce(feature, '') AS feature,
-      coalesce("endUser", '') AS "endUser", status, "inputTokens", "outputTokens", "cachedInputTokens", "costUsd",
-      "latencyMs", width_bucket("latencyMs", ${BOUNDS_SQL}) AS b
-    FROM ins
-  ) r
-  GROUP BY hour, model, feature, "endUser"
-  ORDER BY hour, model, feature, "endUser"
-  ON CONFLICT ("projectId","hour","model","feature","endUser") DO UPDATE SET
-    "requests" = "UsageHourly"."requests" + EXCLUDED."requests",
-    "errors" = "UsageHourly"."errors" + EXCLUDED."errors",
-    "unpricedRequests" = "UsageHourly"."unpricedRequests" + EXCLUDED."unpricedRequests",
-    "inputTokens" = "UsageHourly"."inputTokens" + EXCLUDED."inputTokens",
-    "outputTokens" = "UsageHourly"."outputTokens" + EXCLUDED."outputTokens",
-    "cachedInputTokens" = "UsageHourly"."cachedInputTokens" + EXCLUDED."cachedInputTokens",
-    "costUsd" = "UsageHourly"."costUsd" + EXCLUDED."costUsd",
-    "latencySumMs" = "UsageHourly"."latencySumMs" + EXCLUDED."latencySumMs",
-    "latencyCount" = "UsageHourly"."latencyCount" + EXCLUDED."latencyCount",
-    "latencyBuckets" = ${BUCKET_SUM_SQL}`;
+const COPY_SQL = `COPY "Call" ("projectId", ${CALL_COLUMN_LIST}, "source", "replayRunId") FROM STDIN WITH (FORMAT csv)`;
 
-function insertSql(withRollup: boolean): string {
-  const cols = CALL_COLUMNS.map(([c]) => q(c)).join(", ");
-  const recordType = CALL_COLUMNS.map(([c, t]) => `${q(c)} ${t}`).join(", ");
-  return `
+const EXISTING_SQL = `SELECT "eventId" FROM "Call" WHERE "projectId" = $1 AND "eventId" = ANY($2::text[])`;
+
+const INSERT_SQL = `
+INSERT INTO "Call" ("projectId", ${CALL_COLUMN_LIST}, "source", "replayRunId")
+SELECT $1, ${CALL_COLUMN_LIST}, $3, $4 FROM json_to_recordset($2::json) AS r(${CALL_COLUMNS.map(([c, t]) => `${q(c)} ${t}`).join(", ")})
+ON CONFLICT DO NOTHING
+RETURNING "eventId"`;
+
+// Prompt blobs and the rollup increments of the rows inserted, in one statement.
+const FINISH_SQL = `
 WITH blobs AS (
   INSERT INTO "PromptBlob" ("projectId", "hash", "text", "tokens")
-  SELECT $1, b.hash, b.text, b.tokens FROM json_to_recordset($3::json) AS b(hash text, text text, tokens int)
+  SELECT $1, b.hash, b.text, b.tokens FROM json_to_recordset($2::json) AS b(hash text, text text, tokens int)
   ON CONFLICT DO NOTHING
-),
-ins AS (
-  INSERT INTO "Call" ("projectId", ${cols}, "source", "replayRunId")
-  SELECT $1, ${cols}, $4, $5 FROM json_to_recordset($2::json) AS r(${recordType})
-  ON CONFLICT DO NOTHING
-  RETURNING "eventId", "timestamp", "model", "feature", "endUser", "status", "inputTokens", "outputTokens",
-    "cachedInputTokens", "costUsd", "latencyMs"
-)${withRollup ? `,\nroll AS (${ROLLUP_UPSERT}\n)` : ""}
-SELECT "eventId" FROM ins`;
+)
+INSERT INTO "UsageHourly" ("projectId", "hour", "model", "feature", "endUser", "requests", "errors", "unpricedRequests",
+  "inputTokens", "outputTokens", "cachedInputTokens", "costUsd", "latencySumMs", "latencyCount", "latencyBuckets")
+SELECT $1, r.* FROM json_to_recordset($3::json) AS r("hour" timestamptz, "model" text, "feature" text, "endUser" text,
+  "requests" int, "errors" int, "unpricedRequests" int, "inputTokens" bigint, "outputTokens" bigint, "cachedInputTokens" bigint,
+  "costUsd" float8, "latencySumMs" bigint, "latencyCount" int, "latencyBuckets" int[])
+ON CONFLICT ("projectId", "hour", "model", "feature", "endUser") DO UPDATE SET
+  "requests" = "UsageHourly"."requests" + EXCLUDED."requests",
+  "errors" = "UsageHourly"."errors" + EXCLUDED."errors",
+  "unpricedRequests" = "UsageHourly"."unpricedRequests" + EXCLUDED."unpricedRequests",
+  "inputTokens" = "UsageHourly"."inputTokens" + EXCLUDED."inputTokens",
+  "outputTokens" = "UsageHourly"."outputTokens" + EXCLUDED."outputTokens",
+  "cachedInputTokens" = "UsageHourly"."cachedInputTokens" + EXCLUDED."cachedInputTokens",
+  "costUsd" = "UsageHourly"."costUsd" + EXCLUDED."costUsd",
+  "latencySumMs" = "UsageHourly"."latencySumMs" + EXCLUDED."latencySumMs",
+  "latencyCount" = "UsageHourly"."latencyCount" + EXCLUDED."latencyCount",
+  "latencyBuckets" = ${BUCKET_SUM_SQL}`;
+
+/** The COPY payload: one CSV line per call (JSON columns serialised and made jsonb-safe). */
+function callsCsv(ctx: WriteContext, prepared: PreparedCall[]): Buffer {
+  const projectId = csvField(ctx.projectId);
+  const tail = `${csvField(ctx.source)},${csvField(ctx.replayRunId ?? null)}`;
+  const lines = new Array<string>(prepared.length);
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i];
+    const row = p.row as unknown as Record<string, string | number | boolean | null>;
+    let line = projectId;
+    for (const [col] of CALL_COLUMNS) {
+      let value: string | number | boolean | null;
+      if (col === "request") value = pgSafeJson(p.requestJson);
+      else if (col === "response") value = p.response === null ? null : pgSafeJson(p.responseJson);
+      else if (JSON_COLUMNS.has(col)) value = row[col] === null ? null : toPgJson(row[col]);
+      else value = row[col];
+      line += `,${csvField(value)}`;
+    }
+    lines[i] = `${line},${tail}\n`;
+  }
+  return Buffer.from(lines.join(""), "utf8");
 }
 
-const SQL_WITH_ROLLUP = insertSql(true);
-const SQL_WITHOUT_ROLLUP = insertSql(false);
+function sqlState(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null ? (err as { code?: string }).code : undefined;
+}
+
+/**
+ * Insert the calls not stored yet (`prepared` has one row per id). Fast path: find the ids already
+ * stored and COPY the others. If a concurrent writer stores one of them in between, COPY fails with a
+ * unique violation and the caller redoes the batch with `insertOnConflict`.
+ */
+async function copyNewCalls(client: pg.PoolClient, ctx: WriteContext, prepared: PreparedCall[]): Promise<PreparedCall[]> {
+  const ids = prepared.map((p) => p.row.eventId);
+  const { rows } = await client.query<{ eventId: string }>(EXISTING_SQL, [ctx.projectId, ids]);
+  const taken = new Set(rows.map((r) => r.eventId));
+  const fresh = prepared.filter((p) => !taken.has(p.row.eventId));
+  if (fresh.length > 0) await copyFrom(client, COPY_SQL, callsCsv(ctx, fresh));
+  return fresh;
+}
+
+/** Slow path, safe under any concurrency: INSERT ... ON CONFLICT DO NOTHING RETURNING the ids inserted. */
+async function insertOnConflict(client: pg.PoolClient, ctx: WriteContext, prepared: PreparedCall[]): Promise<PreparedCall[]> {
+  const { rows } = await client.query<{ eventId: string }>(INSERT_SQL, [ctx.projectId, rowsJson(prepared), ctx.source, ctx.replayRunId ?? null]);
+  const inserted = new Set(rows.map((r) => r.eventId));
+  return prepared.filter((p) => inserted.has(p.row.eventId));
+}
+
+async function writeInTransaction(
+  client: pg.PoolClient,
+  ctx: WriteContext,
+  prepared: PreparedCall[],
+  blobsJson: string,
+  insert: typeof copyNewCalls,
+): Promise<PreparedCall[]> {
+  await client.query("BEGIN");
+  try {
+    const inserted = await insert(client, ctx, prepared);
+    // Replayed calls are stored but never rolled up as spend.
+    const rollups = ctx.source === "replay" ? [] : aggregateRollups(inserted.map((p) => ({ ...p.row, timestamp: p.normalised.timestamp })));
+    await client.query(FINISH_SQL, [ctx.projectId, blobsJson, toPgJson(rollups)]);
+    await client.query("COMMIT");
+    return inserted;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  }
+}
 
 /**
  * Store validated events (validateEvent) for one project. Idempotent per event id; the rollup only
- * counts rows inserted now, and replayed calls (source "replay") are never rolled up as spend.
+ * counts rows inserted now (same transaction), and replayed calls (source "replay") are never rolled up.
  */
 export async function writeEvents(ctx: WriteContext, events: IngestEvent[]): Promise<WriteResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0, insertedIds: [] };
@@ -308,15 +359,33 @@ export async function writeEvents(ctx: WriteContext, events: IngestEvent[]): Pro
       blobs.set(blob.hash, blob);
     }
   }
-  const replay = ctx.source === "replay";
-  const { rows: inserted } = await getPool().query<{ eventId: string }>(replay ? SQL_WITHOUT_ROLLUP : SQL_WITH_ROLLUP, [
-    ctx.projectId,
-    rowsJson(prepared),
-    toPgJson([...blobs.values()]),
-    ctx.source,
-    ctx.replayRunId ?? null,
-  ]);
+  // One row per id (its first occurrence), in id order: every writer then takes row locks in the same
+  // order, so concurrent batches with overlapping ids wait for each other instead of deadlocking.
+  const seen = new Set<string>();
+  const unique: PreparedCall[] = [];
+  for (const p of prepared) {
+    if (seen.has(p.row.eventId)) continue;
+    seen.add(p.row.eventId);
+    unique.push(p);
+  }
+  unique.sort((a, b) => (a.row.eventId < b.row.eventId ? -1 : a.row.eventId > b.row.eventId ? 1 : 0));
+  const blobsJson = toPgJson([...blobs.values()]);
+  const client = await getPool().connect();
+  let inserted: PreparedCall[] | null = null;
+  try {
+    for (let attempt = 0; inserted === null; attempt++) {
+      try {
+        inserted = await writeInTransaction(client, ctx, unique, blobsJson, attempt === 0 ? copyNewCalls : insertOnConflict);
+      } catch (err) {
+        // 23505: an id was stored concurrently after our look-up; 40P01: deadlock (e.g. with a backfill).
+        const retryable = sqlState(err) === "23505" || sqlState(err) === "40P01";
+        if (!retryable || attempt >= 2) throw err;
+      }
+    }
+  } finally {
+    client.release();
+  }
   rememberBlobs(ctx.projectId, blobs.keys());
-  const insertedIds = inserted.map((r) => r.eventId);
+  const insertedIds = inserted.map((p) => p.row.eventId);
   return { inserted: insertedIds.length, duplicates: events.length - insertedIds.length, insertedIds };
 }
