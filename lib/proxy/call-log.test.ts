@@ -33,7 +33,7 @@ function recordingWriter() {
 describe("CallLog", () => {
   it("writes in batches per project, after the linger, and flush() waits for them", async () => {
     const { calls, write } = recordingWriter();
-    const log = new CallLog({ write, maxQueued: 1000, maxQueuedBytes: 1e9, batchSize: 100, lingerMs: 10_000, retryDelaysMs: [] });
+    const log = new CallLog({ write, maxQueued: 1000, maxQueuedBytes: 1e9, batchSize: 100, maxBatchSize: 100, lingerMs: 10_000, retryDelaysMs: [] });
     for (let i = 0; i < 150; i++) log.enqueue(record({ projectId: i % 3 === 0 ? "p2" : "p1" }));
     await new Promise((r) => setTimeout(r, 20));
     // A full batch was waiting, so writing started without the 10 s linger; 50 wait for company.
@@ -46,11 +46,23 @@ describe("CallLog", () => {
     expect(log.stats()).toMatchObject({ queued: 150, written: 150, pending: 0 });
   });
 
+  it("writes larger batches when a backlog builds", async () => {
+    const { calls, write } = recordingWriter();
+    const log = new CallLog({ write, maxQueued: 5000, maxQueuedBytes: 1e9, batchSize: 100, maxBatchSize: 500, lingerMs: 10_000, retryDelaysMs: [] });
+    for (let i = 0; i < 1200; i++) log.enqueue(record());
+    await log.flush();
+    const sizes = calls.map((c) => c.events.length);
+    expect(sizes[0]).toBe(500);
+    expect(sizes.every((n) => n <= 500)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1200);
+    expect(sizes.length).toBeLessThan(12); // fewer statements than fixed batches of 100
+  });
+
   it("drops, and counts, calls beyond its bounds", async () => {
     const { write } = recordingWriter();
-    const log = new CallLog({ write, maxQueued: 2, maxQueuedBytes: 1e9, batchSize: 100, lingerMs: 10_000, retryDelaysMs: [] });
+    const log = new CallLog({ write, maxQueued: 2, maxQueuedBytes: 1e9, batchSize: 100, maxBatchSize: 100, lingerMs: 10_000, retryDelaysMs: [] });
     expect([log.enqueue(record()), log.enqueue(record()), log.enqueue(record())]).toEqual([true, true, false]);
-    const bytes = new CallLog({ write, maxQueued: 100, maxQueuedBytes: 1000, batchSize: 100, lingerMs: 10_000, retryDelaysMs: [] });
+    const bytes = new CallLog({ write, maxQueued: 100, maxQueuedBytes: 1000, batchSize: 100, maxBatchSize: 100, lingerMs: 10_000, retryDelaysMs: [] });
     const big = record({ request: { json: null, bytes: Buffer.alloc(800), contentType: "application/json" } });
     expect([bytes.enqueue(big), bytes.enqueue({ ...big, eventId: "other" })]).toEqual([true, false]);
     expect(log.stats().droppedQueueFull).toBe(1);
@@ -61,7 +73,7 @@ describe("CallLog", () => {
   it("counts calls the validator refuses instead of sending them", async () => {
     const { calls, write } = recordingWriter();
     const reasons: string[] = [];
-    const log = new CallLog({ write, maxQueued: 10, maxQueuedBytes: 1e9, batchSize: 10, lingerMs: 0, retryDelaysMs: [], onDrop: (i) => reasons.push(i.reason) });
+    const log = new CallLog({ write, maxQueued: 10, maxQueuedBytes: 1e9, batchSize: 10, maxBatchSize: 10, lingerMs: 0, retryDelaysMs: [], onDrop: (i) => reasons.push(i.reason) });
     log.enqueue(record({ request: { json: { messages: [] }, bytes: Buffer.alloc(0), contentType: "application/json" } }));
     await log.flush();
     expect(calls).toHaveLength(0);

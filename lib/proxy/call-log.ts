@@ -101,8 +101,13 @@ export type CallLogOptions = {
   maxQueued: number;
   /** Bytes of bodies waiting at most. */
   maxQueuedBytes: number;
-  /** Events per writeEvents call. */
+  /** Events per writeEvents call while the log keeps up. */
   batchSize: number;
+  /**
+   * Events per call when a backlog builds (a burst above what one-at-a-time writes absorb): larger
+   * statements cost less per event, at the price of longer synchronous slices on the event loop.
+   */
+  maxBatchSize: number;
   /**
    * How long a call may wait for others before a write starts (unless a full batch is waiting).
    * Fewer, larger statements cost Postgres and Node far less per call than one per call.
@@ -207,7 +212,8 @@ export class CallLog {
 
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.options.batchSize);
+      const size = Math.min(this.options.maxBatchSize, Math.max(this.options.batchSize, Math.ceil(this.pending.length / 2)));
+      const batch = this.pending.splice(0, size);
       for (const r of batch) this.pendingBytes -= r.request.bytes.length + (r.body?.held() ?? 0);
       const byProject = new Map<string, { ctx: WriteContext; events: IngestEvent[] }>();
       for (const record of batch) {

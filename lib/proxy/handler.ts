@@ -38,10 +38,12 @@ export type ProxyHandlerOptions = {
   upstreamHeadersTimeoutMs?: number;
   /** Max silence between two response chunks. Default 5 min. */
   upstreamBodyTimeoutMs?: number;
-  /** Call-log queue bounds. Defaults: env PROXY_LOG_QUEUE_MAX (10,000 calls), PROXY_LOG_QUEUE_MAX_BYTES (64 MiB). */
+  /** Call-log queue bounds. Defaults: env PROXY_LOG_QUEUE_MAX (50,000 calls), PROXY_LOG_QUEUE_MAX_BYTES (64 MiB). */
   logQueueMax?: number;
   logQueueMaxBytes?: number;
   logBatchSize?: number;
+  /** Events per log write when a backlog builds. Default 500. */
+  logMaxBatchSize?: number;
   /** Max wait for more calls before a log write starts. Default 200 ms. */
   logLingerMs?: number;
   logRetryDelaysMs?: number[];
@@ -102,10 +104,11 @@ function resolveSettings(opts: ProxyHandlerOptions): Settings {
     upstreamConnections: opts.upstreamConnections ?? envInt("PROXY_UPSTREAM_CONNECTIONS", 256),
     upstreamHeadersTimeoutMs: opts.upstreamHeadersTimeoutMs ?? 600_000,
     upstreamBodyTimeoutMs: opts.upstreamBodyTimeoutMs ?? 300_000,
-    logQueueMax: opts.logQueueMax ?? envInt("PROXY_LOG_QUEUE_MAX", 10_000),
+    logQueueMax: opts.logQueueMax ?? envInt("PROXY_LOG_QUEUE_MAX", 50_000),
     logQueueMaxBytes: opts.logQueueMaxBytes ?? envInt("PROXY_LOG_QUEUE_MAX_BYTES", 64 * 2 ** 20),
     // Building a batch of events is synchronous work on the proxy's event loop: keep each slice short.
     logBatchSize: opts.logBatchSize ?? 100,
+    logMaxBatchSize: opts.logMaxBatchSize ?? 500,
     logLingerMs: opts.logLingerMs ?? 200,
     logRetryDelaysMs: opts.logRetryDelaysMs ?? [250, 1_000, 4_000],
     logBodyMaxBytes: opts.logBodyMaxBytes ?? 2 * 2 ** 20,
@@ -143,6 +146,7 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
     maxQueued: settings.logQueueMax,
     maxQueuedBytes: settings.logQueueMaxBytes,
     batchSize: settings.logBatchSize,
+    maxBatchSize: settings.logMaxBatchSize,
     lingerMs: settings.logLingerMs,
     retryDelaysMs: settings.logRetryDelaysMs,
     onDrop:
