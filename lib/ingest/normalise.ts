@@ -17,8 +17,11 @@ function obj(v: unknown): Json | null {
 function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
+/** Token columns are Postgres int4: a larger reported count (a client bug) is clamped, never a failed batch. */
+const TOKEN_COUNT_MAX = 2_147_483_647;
+
 function num(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.round(v)) : null;
+  return typeof v === "number" && Number.isFinite(v) ? Math.min(TOKEN_COUNT_MAX, Math.max(0, Math.round(v))) : null;
 }
 function str(v: unknown): string | null {
   return typeof v === "string" && v.length > 0 ? v : null;
@@ -252,6 +255,8 @@ export function normaliseEvent(event: IngestEvent): NormalisedCall {
     const output = read.outputText ? countTokens(read.outputText, countModel).tokens : 0;
     usage = { input, output, cached: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 };
   }
+  // Sums of clamped parts (Anthropic input + cache read + cache write) can pass the column's range too.
+  usage = { ...usage, input: Math.min(usage.input, TOKEN_COUNT_MAX), output: Math.min(usage.output, TOKEN_COUNT_MAX) };
   const cached = Math.min(usage.cached, usage.input);
   const cacheWrite = Math.min(usage.cacheWrite, usage.input - cached);
   const tags = event.tags ?? {};

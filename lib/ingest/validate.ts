@@ -20,6 +20,11 @@ export const EVENT_LIMITS = {
   /** Oldest accepted timestamp; newest is now + maxFutureMs (clock skew). */
   minTimestamp: Date.UTC(2010, 0, 1),
   maxFutureMs: 24 * 3_600_000,
+  /**
+   * Deepest nesting of a request/response body. No provider body comes near it (deep tool schemas reach
+   * ~30); deeper JSON would overflow the stack of the recursive redaction and serialisation that store it.
+   */
+  bodyMaxDepth: 100,
 } as const;
 
 // ISO 8601 date-time; a missing offset is read as UTC (common with naive `datetime.utcnow().isoformat()`).
@@ -27,6 +32,20 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|z|[
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** True when objects/arrays nest more than `levels` deep below `value` (recursion bounded by `levels`). */
+function nestedDeeperThan(value: object, levels: number): boolean {
+  if (levels <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (typeof v === "object" && v !== null && nestedDeeperThan(v, levels - 1)) return true;
+    return false;
+  }
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (typeof v === "object" && v !== null && nestedDeeperThan(v, levels - 1)) return true;
+  }
+  return false;
 }
 
 /** Parse an event timestamp (ISO 8601, offset optional = UTC). NaN when unparseable. */
@@ -69,9 +88,11 @@ export function validateEvent(raw: unknown, now: number = Date.now()): Validatio
   const request = raw.request;
   if (!isPlainObject(request)) fail("request", "required object (the provider request body)");
   else if (request.model !== undefined && typeof request.model !== "string") fail("request.model", "must be a string");
+  else if (nestedDeeperThan(request, EVENT_LIMITS.bodyMaxDepth)) fail("request", `nested more than ${EVENT_LIMITS.bodyMaxDepth} levels deep`);
 
   const response = raw.response === undefined ? null : raw.response;
   if (response !== null && !isPlainObject(response)) fail("response", "must be an object (the provider response body) or null");
+  else if (response !== null && nestedDeeperThan(response, EVENT_LIMITS.bodyMaxDepth)) fail("response", `nested more than ${EVENT_LIMITS.bodyMaxDepth} levels deep`);
 
   let error: IngestEvent["error"];
   if (raw.error !== undefined && raw.error !== null) {

@@ -92,8 +92,17 @@ describe("validateEvent", () => {
     const base = structuredClone(baseEvents()[0]);
     for (const depth of [1_000, 100_000]) {
       const deep = { ...base, request: { model: "gpt-4o-mini", x: JSON.parse(deepJsonText(depth)) } };
-      expect(() => validateEvent(deep, NOW)).not.toThrow();
+      const r = validateEvent(deep, NOW);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors).toEqual([{ field: "request", message: expect.stringMatching(/nested more than \d+ levels deep/) }]);
+      const deepResponse = validateEvent({ ...base, response: { x: JSON.parse(deepJsonText(depth, "object")) } }, NOW);
+      expect(!deepResponse.ok && deepResponse.errors[0].field).toBe("response");
     }
+    // A deep but real body — a tool whose JSON schema nests 20 object levels — is far from the limit.
+    let schema: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < 20; i++) schema = { type: "object", properties: { [`level${i}`]: schema } };
+    const tools = [{ type: "function", function: { name: "file_ticket", parameters: schema } }];
+    expect(validateEvent({ ...base, request: { ...base.request, tools } }, NOW).ok).toBe(true);
     const big = { ...base, response: { ...base.response, choices: [{ message: { role: "assistant", content: "y".repeat(4_000_000) } }] } };
     expect(validateEvent(big, NOW).ok).toBe(true);
   });
