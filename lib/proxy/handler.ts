@@ -118,7 +118,7 @@ function resolveSettings(opts: ProxyHandlerOptions): Settings {
 
 /** A request body, parsed when the proxy needs to look inside, and what is sent upstream. */
 type PreparedRequest = {
-  /** The body as the client sent it, parsed (null when not JSON or too large to parse on the path). */
+  /** The body as the client sent it, parsed when the proxy had to look inside (may be a stream), else null. */
   json: Json | null;
   bytes: Buffer;
   contentType: string;
