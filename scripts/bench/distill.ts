@@ -48,7 +48,7 @@ function shareAtPrecision(items: { score: number; correct: boolean }[], precisio
 export async function run(): Promise<string> {
   const { train, test } = banking77Calls();
   const t0 = performance.now();
-  const { report, artifacts } = analyseDistill([...train, ...test], { testFrom: test[0].timestamp });
+  const { report, artifacts } = await analyseDistill([...train, ...test], { testFrom: test[0].timestamp });
   const seconds = (performance.now() - t0) / 1000;
   const g = report.groups[0];
   const ev = g.evaluation!;

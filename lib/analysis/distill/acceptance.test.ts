@@ -10,8 +10,8 @@ describe("banking77: train on the past, measure on the future", () => {
   const { train, test } = banking77Calls();
   let report: DistillReport;
   let artifact: DistilledArtifact;
-  beforeAll(() => {
-    const out = analyseDistill([...train, ...test], { testFrom: test[0].timestamp });
+  beforeAll(async () => {
+    const out = await analyseDistill([...train, ...test], { testFrom: test[0].timestamp });
     report = out.report;
     artifact = [...out.artifacts.values()][0];
   }, 300_000);
@@ -64,8 +64,8 @@ describe("banking77: train on the past, measure on the future", () => {
 });
 
 describe("eligibility", () => {
-  it("declares bitext free-text replies ineligible, with the reason", () => {
-    const { report, artifacts } = analyseDistill(bitextReplyCalls(), {});
+  it("declares bitext free-text replies ineligible, with the reason", async () => {
+    const { report, artifacts } = await analyseDistill(bitextReplyCalls(), {});
     expect(report.groups).toHaveLength(1);
     expect(report.groups[0].eligible).toBe(false);
     expect(report.groups[0].reason).toMatch(/not a classification task \(open generation/);
@@ -73,25 +73,25 @@ describe("eligibility", () => {
     expect(report.findings).toHaveLength(0);
   });
 
-  it("normalises bitext intents written in free-text variants into 27 labels and trains on them", () => {
+  it("normalises bitext intents written in free-text variants into 27 labels and trains on them", async () => {
     const styles = [(s: string) => s, (s: string) => s.replace(/_/g, " "), (s: string) => `Intent: ${s}.`, (s: string) => s.toUpperCase()];
     const calls = chatCalls(
       bitextRows().map((r, i) => ({ system: "Classify the customer's request into one intent.", user: r.instruction, answer: styles[i % 4](r.intent) })),
       { model: "gpt-4o", feature: "intent" },
     );
-    const { report } = analyseDistill(calls, {});
+    const { report } = await analyseDistill(calls, {});
     const g = report.groups[0];
     expect(g.eligible).toBe(true);
     expect(g.labels).toBe(27);
     expect(g.evaluation!.accuracy).toBeGreaterThan(0.9);
   }, 120_000);
 
-  it("declares arena_hard open prompts ineligible", () => {
+  it("declares arena_hard open prompts ineligible", async () => {
     const calls = chatCalls(
       arenaHardPrompts().map((p) => ({ user: p.prompt, answer: "" })),
       { model: "gpt-4o", feature: "chat" },
     ).map((c) => ({ ...c, outputText: null, response: null }));
-    const { report } = analyseDistill(calls, {});
+    const { report } = await analyseDistill(calls, {});
     expect(report.groups[0].eligible).toBe(false);
     expect(report.groups[0].reason).toMatch(/not a classification task \(open generation/);
   });

@@ -89,7 +89,10 @@ export function distillEligibility(calls: AnalysisCall[], profile: TaskProfile, 
 }
 
 /** Eligibility, training and evaluation for every group; artifacts of the recommended ones by group key. */
-export function analyseDistill(calls: AnalysisCall[], opts: DistillOptions = {}): { report: DistillReport; artifacts: Map<string, DistilledArtifact> } {
+export async function analyseDistill(
+  calls: AnalysisCall[],
+  opts: DistillOptions & { onProgress?: (fraction: number, message: string) => void | Promise<void> } = {},
+): Promise<{ report: DistillReport; artifacts: Map<string, DistilledArtifact> }> {
   const target = opts.agreementTarget ?? 0.95;
   const audit = opts.auditShare ?? 0.02;
   if (!(audit >= 0 && audit < 1)) throw new Error(`auditShare must be in [0, 1), got ${audit}`);
@@ -104,7 +107,8 @@ export function analyseDistill(calls: AnalysisCall[], opts: DistillOptions = {})
   const groups: DistillGroupResult[] = [];
   const findings: LeverFinding[] = [];
   const artifacts = new Map<string, DistilledArtifact>();
-  for (const group of groupCalls(production)) {
+  const all = groupCalls(production);
+  for (const [gi, group] of all.entries()) {
     const profile = profileTask(group.calls);
     const monthlyCostUsd = perMonth(group.calls.reduce((s, c) => s + (c.costUsd ?? 0), 0), window.from, window.to);
     const base = { key: group.key, feature: group.feature, promptHash: group.promptHash, model: group.model, calls: group.calls.length, monthlyCostUsd, task: profile.kind };
@@ -113,9 +117,14 @@ export function analyseDistill(calls: AnalysisCall[], opts: DistillOptions = {})
       groups.push({ ...base, eligible: false, reason: elig.reason });
       continue;
     }
-    let evaluated: ReturnType<typeof evaluateDistillation>;
+    let evaluated: Awaited<ReturnType<typeof evaluateDistillation>>;
     try {
-      evaluated = evaluateDistillation(elig.examples, { ...opts, agreementTarget: target, meta: { feature: group.feature, promptHash: group.promptHash, sourceModel: group.model } });
+      evaluated = await evaluateDistillation(elig.examples, {
+        ...opts,
+        agreementTarget: target,
+        meta: { feature: group.feature, promptHash: group.promptHash, sourceModel: group.model },
+        onProgress: (f, m) => opts.onProgress?.((gi + f) / all.length, `${group.feature ?? "(no feature)"}: ${m}`),
+      });
     } catch (err) {
       groups.push({ ...base, eligible: false, labels: elig.labels, reason: (err as Error).message });
       continue;

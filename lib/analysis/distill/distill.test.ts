@@ -29,7 +29,7 @@ describe("features", () => {
 });
 
 describe("trainSoftmax", () => {
-  it("learns banking intents well above chance, deterministically for a seed", () => {
+  it("learns banking intents well above chance, deterministically for a seed", async () => {
     const rows = banking77Rows("train").slice(0, 3000);
     const test = banking77Rows("test").slice(0, 600);
     const labels = [...new Set(rows.map((r) => r.label))].sort();
@@ -37,8 +37,8 @@ describe("trainSoftmax", () => {
     const vocab = fitVocabulary(rows.map((r) => r.text));
     const X = rows.map((r) => vectorise(r.text, vocab));
     const y = Int32Array.from(rows.map((r) => idx.get(r.label)!));
-    const a = trainSoftmax(X, y, vocab.terms.length, labels.length, { epochs: 4, seed: 3 });
-    const b = trainSoftmax(X, y, vocab.terms.length, labels.length, { epochs: 4, seed: 3 });
+    const a = await trainSoftmax(X, y, vocab.terms.length, labels.length, { epochs: 4, seed: 3 });
+    const b = await trainSoftmax(X, y, vocab.terms.length, labels.length, { epochs: 4, seed: 3 });
     expect(Buffer.from(a.weights.buffer).equals(Buffer.from(b.weights.buffer))).toBe(true);
     const p = new Float64Array(labels.length);
     let ok = 0;
@@ -95,9 +95,9 @@ describe("chooseThreshold", () => {
 });
 
 describe("artifact", () => {
-  it("survives JSON round trips and refuses other prompts, unknown texts and low confidence", () => {
+  it("survives JSON round trips and refuses other prompts, unknown texts and low confidence", async () => {
     const rows = banking77Rows("train").slice(0, 2000);
-    const { artifact } = trainDistilled(examples(rows), { train: { epochs: 3 }, meta: { feature: "intent", promptHash: null, sourceModel: "gpt-4o" } });
+    const { artifact } = await trainDistilled(examples(rows), { train: { epochs: 3 }, meta: { feature: "intent", promptHash: null, sourceModel: "gpt-4o" } });
     artifact.threshold = 0.5;
     const copy = JSON.parse(JSON.stringify(artifact));
     for (const r of rows.slice(0, 50)) expect(scoreText(copy, r.text)).toEqual(scoreText(artifact, r.text));

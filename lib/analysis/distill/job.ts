@@ -35,7 +35,8 @@ export async function runDistillAnalysis(data: { projectId: string; runId: strin
     await progress(0.05, "loading calls");
     const calls = await loadCallsForAnalysis(project.id, { since, until });
     await progress(0.1, "training and evaluating");
-    const { report, artifacts } = analyseDistill(calls, {
+    const { report, artifacts } = await analyseDistill(calls, {
+      onProgress: (f, m) => progress(0.1 + 0.85 * f, m),
       agreementTarget: project.agreementTarget,
       auditShare: params.auditShare,
       testShare: params.testShare,

@@ -38,7 +38,7 @@ beforeAll(async () => {
   other = await createProjectWithKey("distill-other");
   const { train } = banking77Calls({ limitTrain: 3000, limitTest: 0 });
   const examples = train.map((c) => ({ id: c.id, timestamp: c.timestamp, text: (c.request.messages as { content: string }[])[1].content, label: c.outputText!, answer: c.outputText! }));
-  artifact = trainDistilled(examples, { train: { epochs: 4 }, meta: { feature: "support-intent", promptHash: staticPromptHash(train[0]), sourceModel: "gpt-4o" } }).artifact;
+  artifact = (await trainDistilled(examples, { train: { epochs: 4 }, meta: { feature: "support-intent", promptHash: staticPromptHash(train[0]), sourceModel: "gpt-4o" } })).artifact;
   artifact.threshold = 0.5;
 }, 120_000);
 

@@ -51,7 +51,13 @@ export function softmaxInPlace(logits: Float64Array, temperature = 1): number {
   return arg;
 }
 
-export function trainSoftmax(rows: readonly SparseRow[], labels: Int32Array, features: number, classes: number, opts: TrainOptions = {}): SoftmaxModel {
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Train. Async only so that a long run hands the event loop back every ~50 ms: a worker must keep
+ * renewing its job lock and answering while it trains. The result does not depend on the yields.
+ */
+export async function trainSoftmax(rows: readonly SparseRow[], labels: Int32Array, features: number, classes: number, opts: TrainOptions = {}): Promise<SoftmaxModel> {
   const o = { ...DEFAULT_TRAIN, ...opts };
   if (rows.length !== labels.length) throw new Error(`rows (${rows.length}) and labels (${labels.length}) differ in length`);
   if (classes < 2) throw new Error("at least two classes are needed");
@@ -69,8 +75,14 @@ export function trainSoftmax(rows: readonly SparseRow[], labels: Int32Array, fea
   const averaged = Math.min(o.averageEpochs, o.epochs);
   const sumW = averaged > 0 ? new Float64Array(features * C) : null;
   const sumB = new Float64Array(C);
+  let lastYield = Date.now();
   for (let epoch = 0; epoch < o.epochs; epoch++) {
+    let seen = 0;
     for (const i of shuffled(order, random)) {
+      if ((++seen & 255) === 0 && Date.now() - lastYield > 50) {
+        await yieldToEventLoop();
+        lastYield = Date.now();
+      }
       const row = rows[i];
       const sw = o.sampleWeights ? o.sampleWeights[i] : 1;
       logitsInto(model, row, p);

@@ -76,10 +76,10 @@ function mostCommon(values: string[]): string {
 type Trained = { artifact: DistilledArtifact; labelIndex: Map<string, number> };
 
 /** Train on `examples` and export an artifact (temperature 1 and threshold 1 until calibrated). */
-export function trainDistilled(
+export async function trainDistilled(
   examples: DistillExample[],
   opts: DistillTrainOptions & { meta?: Pick<DistilledArtifact, "feature" | "promptHash" | "sourceModel"> } = {},
-): Trained {
+): Promise<Trained> {
   const sorted = examples.slice().sort(byTime);
   const labels = [...new Set(sorted.map((e) => e.label))].sort();
   if (labels.length < 2) throw new Error(`training needs at least two labels, got ${labels.length}`);
@@ -89,7 +89,7 @@ export function trainDistilled(
     { ...DEFAULT_FEATURES, minDf: 3, ...opts.features },
   );
   const rows = sorted.map((e) => vectorise(e.text, vocab));
-  const model = trainSoftmax(rows, Int32Array.from(sorted.map((e) => labelIndex.get(e.label)!)), vocab.terms.length, labels.length, {
+  const model = await trainSoftmax(rows, Int32Array.from(sorted.map((e) => labelIndex.get(e.label)!)), vocab.terms.length, labels.length, {
     ...DEFAULT_TRAINING,
     seed: opts.seed ?? 1,
     ...opts.train,
@@ -157,10 +157,13 @@ function curvePoint(scored: Scored[], threshold: number, iterations: number, see
 }
 
 /** Rolling-origin calibration and threshold choice on the past, then the future measured once. */
-export function evaluateDistillation(
+export async function evaluateDistillation(
   examples: DistillExample[],
-  opts: DistillTrainOptions & { meta?: Pick<DistilledArtifact, "feature" | "promptHash" | "sourceModel"> } = {},
-): { evaluation: DistillEvaluation; artifact: DistilledArtifact } {
+  opts: DistillTrainOptions & {
+    meta?: Pick<DistilledArtifact, "feature" | "promptHash" | "sourceModel">;
+    onProgress?: (fraction: number, message: string) => void | Promise<void>;
+  } = {},
+): Promise<{ evaluation: DistillEvaluation; artifact: DistilledArtifact }> {
   const target = opts.agreementTarget ?? 0.95;
   const iterations = opts.bootstrapIterations ?? 1000;
   const minAnswered = opts.minAnswered ?? 30;
@@ -185,7 +188,8 @@ export function evaluateDistillation(
     const train = past.slice(0, bounds[k]);
     const val = past.slice(bounds[k], bounds[k + 1]);
     if (new Set(train.map((e) => e.label)).size < 2 || val.length === 0) continue;
-    const { artifact, labelIndex } = trainDistilled(train, opts);
+    await opts.onProgress?.(k / (folds + 1), `rolling-origin fold ${k + 1} of ${folds}`);
+    const { artifact, labelIndex } = await trainDistilled(train, opts);
     foldInfo.push({ trainCalls: train.length, validationCalls: val.length });
     for (const e of val) {
       const { logits, ood } = logitsOfText(artifact, e.text);
@@ -206,7 +210,8 @@ export function evaluateDistillation(
   const chosen = chooseThreshold(validationScored, target, minAnswered);
 
   // The model that ships: trained on the whole past, calibrated with the folds' temperature.
-  const { artifact } = trainDistilled(past, opts);
+  await opts.onProgress?.(folds / (folds + 1), "training on the whole past");
+  const { artifact } = await trainDistilled(past, opts);
   artifact.temperature = temperature;
   artifact.threshold = chosen ? chosen.threshold : 1;
 
