@@ -4,6 +4,7 @@
 // disagreements), and everything else is shown generically: arrays of objects as tables, objects as
 // key/value lists, long text as blocks. An analysis added later needs nothing here to be readable.
 import { Fragment, type ReactNode } from "react";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { diffPrompts } from "@/lib/recommend/prompt-diff";
 import styles from "./dashboard.module.css";
 import { count, pct, usd } from "./numbers";
@@ -211,29 +212,56 @@ function Disagreements({ rows, callHref }: { rows: Obj[]; callHref: (id: string)
   );
 }
 
+const isHours = (v: Json): v is number[] => Array.isArray(v) && v.length === 24 && v.every((x) => typeof x === "number");
+
+/** Calls per hour of day (UTC): all calls of the group against those no one waits for. */
+function ArrivalChart({ all, eligible }: { all: number[]; eligible: number[] | null }) {
+  const data = all.map((n, h) => ({ hour: `${String(h).padStart(2, "0")}h`, other: Math.max(n - (eligible?.[h] ?? 0), 0), eligible: eligible?.[h] ?? 0 }));
+  return (
+    <div>
+      <h4 style={{ margin: "0 0 0.3rem" }}>Arrival pattern (calls per hour of day, UTC)</h4>
+      <div className={styles.chartSmall} data-testid="arrival-chart">
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e5ea" />
+            <XAxis dataKey="hour" tick={{ fontSize: 11, fill: "#5c6470" }} tickLine={false} interval={2} />
+            <YAxis tick={{ fontSize: 11, fill: "#5c6470" }} tickLine={false} axisLine={false} width={40} />
+            <Tooltip contentStyle={{ borderRadius: 8, borderColor: "#e2e5ea", fontSize: 13 }} />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Bar dataKey="eligible" name="can wait (batch)" stackId="a" fill="#0f766e" isAnimationActive={false} />
+            <Bar dataKey="other" name="someone waits" stackId="a" fill="#cbd5e1" isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+    </div>
+  );
+}
+
 const RIGHTSIZE_FIGURES = ["status", "task", "taskReason", "method", "compared", "agreed", "agreement", "decisionInterval", "target", "costRatio", "projectedMonthlyCostUsd", "reason"];
 const CACHE_FIGURES = ["threshold", "embedder", "hits", "eligible", "hitRate", "wrongHitRate", "wrongHitUpper", "tolerance", "exactDuplicates", "semanticReason"];
 const COMPRESS_FIGURES = ["kind", "method", "recommended", "originalTokens", "candidateTokens", "tokensExact"];
 
 /** Keys shown by a dedicated view (not repeated in "All evidence"). */
-const SHOWN = new Set(["clusters", "original", "candidate", "disagreements", "savingsShare", "callIds", "affectedMonthlyCostUsd"]);
+const SHOWN = new Set(["clusters", "original", "candidate", "disagreements", "savingsShare", "callIds", "affectedMonthlyCostUsd", "hourHistogram", "eligibleHourHistogram"]);
 
 export function EvidenceView({ lever, evidence, callHref }: { lever: string; evidence: Obj; callHref: (id: string) => string }) {
   const clusters = Array.isArray(evidence.clusters) ? (evidence.clusters as Obj[]) : null;
   const hasDiff = typeof evidence.original === "string" && typeof evidence.candidate === "string";
   const test = isObj(evidence.test) ? evidence.test : null;
   const disagreements = Array.isArray(evidence.disagreements) ? (evidence.disagreements as Obj[]) : test && Array.isArray(test.disagreements) ? (test.disagreements as Obj[]) : null;
+  const hours = isHours(evidence.hourHistogram) ? evidence.hourHistogram : null;
   const figureKeys = lever === "rightsize" ? RIGHTSIZE_FIGURES : lever === "cache" ? CACHE_FIGURES : lever === "compress" ? COMPRESS_FIGURES : [];
   const rest = Object.fromEntries(Object.entries(evidence).filter(([k]) => !SHOWN.has(k) && !figureKeys.includes(k)));
   return (
     <div className="stack" style={{ gap: "0.75rem" }} data-testid="evidence">
       {figureKeys.length ? <Figures evidence={evidence} keys={figureKeys} /> : null}
       {hasDiff ? <PromptDiff original={evidence.original as string} candidate={evidence.candidate as string} /> : null}
+      {hours ? <ArrivalChart all={hours} eligible={isHours(evidence.eligibleHourHistogram) ? evidence.eligibleHourHistogram : null} /> : null}
       {clusters && clusters.length ? <CacheClusters clusters={clusters} callHref={callHref} /> : null}
       {disagreements && disagreements.length ? <Disagreements rows={disagreements} callHref={callHref} /> : null}
       {Object.keys(rest).length ? (
-        <details open={figureKeys.length === 0 && !hasDiff && !clusters}>
-          <summary className="small">{figureKeys.length || hasDiff || clusters ? "All evidence" : "Evidence"}</summary>
+        <details open={figureKeys.length === 0 && !hasDiff && !clusters && !hours}>
+          <summary className="small">{figureKeys.length || hasDiff || clusters || hours ? "All evidence" : "Evidence"}</summary>
           <div style={{ marginTop: "0.5rem" }}>
             <GenericValue value={rest} />
           </div>
