@@ -74,10 +74,21 @@ export function AppShell(props: {
           <Link href={orgSettingsPath} className="small" aria-current={pathname === orgSettingsPath ? "page" : undefined}>
             Organization settings
           </Link>
+          <Link href={`/${org}/reports`} className="small" aria-current={pathname === `/${org}/reports` ? "page" : undefined}>
+            Weekly report
+          </Link>
+          {props.role === "ADMIN" || props.role === "OWNER" ? (
+            <Link href={`/${org}/outbox`} className="small" aria-current={pathname.startsWith(`/${org}/outbox`) ? "page" : undefined}>
+              Outbox
+            </Link>
+          ) : null}
           <span className="spacer" />
           <div className="shell-user">
             <span title={props.user.email}>{props.user.name ?? props.user.email}</span>
             <span className="badge">{props.role}</span>
+            <Link href="/account/email" className="small">
+              Email preferences
+            </Link>
             <SignOutButton />
           </div>
         </div>

@@ -5,6 +5,8 @@ import { db } from "../db/client";
 import { ForbiddenError, NotFoundError, ValidationError } from "../http/errors";
 import { emailField, roleField, validateFields } from "../http/fields";
 import { roleAtLeast, roleRank, type Role } from "../auth/roles";
+import { deliverEmail, type DeliveryResult } from "../email/deliver";
+import { appUrl } from "../email/unsubscribe";
 import { writeAuditLog } from "./audit";
 import type { Actor } from "./memberships";
 
@@ -43,7 +45,49 @@ export async function createInvitation(input: { organizationId: string; email: u
     );
     return row;
   });
-  return { token, invitation };
+  const emailDelivery = await sendInvitationEmail({ invitation, token, inviterUserId: input.actor.userId });
+  return { token, invitation, emailDelivery };
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/**
+ * The invitation email, through the one delivery path (SMTP, or an .eml file in the outbox), once per
+ * invitation. A failed send does not undo the invitation: the link is also shown to the inviter.
+ */
+export async function sendInvitationEmail(input: {
+  invitation: { id: string; organizationId: string; email: string; role: Role; expiresAt: Date };
+  token: string;
+  inviterUserId: string;
+}): Promise<DeliveryResult | { status: "failed"; reason: string }> {
+  const [org, inviter] = await Promise.all([
+    db.organization.findUnique({ where: { id: input.invitation.organizationId }, select: { name: true } }),
+    db.user.findUnique({ where: { id: input.inviterUserId }, select: { name: true, email: true } }),
+  ]);
+  const orgName = org?.name ?? "an organization";
+  const who = inviter?.name ?? inviter?.email ?? "A teammate";
+  const link = `${appUrl()}/invite/${input.token}`;
+  const expires = input.invitation.expiresAt.toISOString().slice(0, 10);
+  const text = `${who} invited you to join ${orgName} on Spendlens as ${input.invitation.role}.\n\nAccept the invitation: ${link}\n\nThe link works until ${expires} and only for ${input.invitation.email}. If you did not expect this, ignore this email.\n`;
+  const html =
+    `<!DOCTYPE html><html><body style="font-family:Arial,Helvetica,sans-serif;color:#1b1f24;max-width:560px;margin:0 auto;padding:24px">` +
+    `<p style="font-size:16px">${escapeHtml(who)} invited you to join <strong>${escapeHtml(orgName)}</strong> on Spendlens as ${input.invitation.role}.</p>` +
+    `<p><a href="${escapeHtml(link)}" style="display:inline-block;background:#0f766e;color:#ffffff;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:bold">Accept the invitation</a></p>` +
+    `<p style="font-size:13px;color:#5c6470">Or open this link: ${escapeHtml(link)}<br>It works until ${expires} and only for ${escapeHtml(input.invitation.email)}. If you did not expect this, ignore this email.</p>` +
+    `</body></html>`;
+  try {
+    return await deliverEmail({
+      dedupeKey: `invite:${input.invitation.id}`,
+      kind: "invitation",
+      organizationId: input.invitation.organizationId,
+      to: input.invitation.email,
+      subject: `${who} invited you to ${orgName} on Spendlens`,
+      html,
+      text,
+    });
+  } catch (err) {
+    return { status: "failed", reason: (err as Error).message };
+  }
 }
 
 export async function listPendingInvitations(organizationId: string) {

@@ -11,16 +11,16 @@ export const GET = jsonRoute<P>(async (req, ctx) => {
   return { invitations: await listPendingInvitations(organization.id) };
 });
 
-/** POST { email, role } (ADMIN+) -> 201 { invitation, path }: `path` is the link to hand the invitee (shown once). */
+/** POST { email, role } (ADMIN+) -> 201 { invitation, path, emailed }: `path` is the link to hand the invitee (shown once); it is also emailed. */
 export const POST = jsonRoute<P>(async (req, ctx) => {
   const { org } = await ctx.params;
   const { user, organization, membership } = await requireMembership(org, "ADMIN", req);
   const body = await readJsonObject(req);
-  const { token, invitation } = await createInvitation({
+  const { token, invitation, emailDelivery } = await createInvitation({
     organizationId: organization.id,
     email: body.email,
     role: body.role,
     actor: { userId: user.id, role: membership.role },
   });
-  return [201, { invitation: { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt }, path: `/invite/${token}` }];
+  return [201, { invitation: { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt }, path: `/invite/${token}`, emailed: emailDelivery.status === "sent" }];
 });
