@@ -1,9 +1,9 @@
 // Store validated events: redact -> normalise -> price -> take out the static prompt -> cap bodies, then
-// one transaction per batch: look up which event ids are stored already, COPY the new calls (the
-// cheapest way into Postgres), then insert the prompt blobs and add the new calls to the hourly rollups.
-// A resent event id never creates a second row nor counts twice. If a concurrent writer stores one of
-// the same ids meanwhile, the batch is redone with INSERT ... ON CONFLICT DO NOTHING. Postgres is the
-// limit: per-event work in Node stays small.
+// one transaction per batch: COPY the calls (the cheapest way into Postgres), insert the prompt blobs and
+// add the new calls to the hourly rollups. When a batch holds an id that is already stored (a resend),
+// COPY fails as a whole and the batch is redone with INSERT ... ON CONFLICT DO NOTHING, which stores
+// and rolls up only the new ones: a resent event id never creates a second row nor counts twice.
+// Postgres is the limit: per-event work in Node stays small.
 import type pg from "pg";
 import { getPool } from "../db/client";
 import { countTokens } from "../tokens/count";
@@ -240,8 +240,6 @@ export const HOUR_SQL = (col: string) => `to_timestamp(floor(extract(epoch FROM 
 
 const COPY_SQL = `COPY "Call" ("projectId", ${CALL_COLUMN_LIST}, "source", "replayRunId") FROM STDIN WITH (FORMAT csv)`;
 
-const EXISTING_SQL = `SELECT "eventId" FROM "Call" WHERE "projectId" = $1 AND "eventId" = ANY($2::text[])`;
-
 const INSERT_SQL = `
 INSERT INTO "Call" ("projectId", ${CALL_COLUMN_LIST}, "source", "replayRunId")
 SELECT $1, ${CALL_COLUMN_LIST}, $3, $4 FROM json_to_recordset($2::json) AS r(${CALL_COLUMNS.map(([c, t]) => `${q(c)} ${t}`).join(", ")})
@@ -299,17 +297,13 @@ function sqlState(err: unknown): string | undefined {
 }
 
 /**
- * Insert the calls not stored yet (`prepared` has one row per id). Fast path: find the ids already
- * stored and COPY the others. If a concurrent writer stores one of them in between, COPY fails with a
- * unique violation and the caller redoes the batch with `insertOnConflict`.
+ * Fast path for the common case (new events): COPY the batch (`prepared` has one row per id). If any
+ * id is already stored — a resend, or a concurrent writer — COPY fails with a unique violation, the
+ * transaction rolls back and the caller redoes the batch with `insertOnConflict`.
  */
-async function copyNewCalls(client: pg.PoolClient, ctx: WriteContext, prepared: PreparedCall[]): Promise<PreparedCall[]> {
-  const ids = prepared.map((p) => p.row.eventId);
-  const { rows } = await client.query<{ eventId: string }>(EXISTING_SQL, [ctx.projectId, ids]);
-  const taken = new Set(rows.map((r) => r.eventId));
-  const fresh = prepared.filter((p) => !taken.has(p.row.eventId));
-  if (fresh.length > 0) await copyFrom(client, COPY_SQL, callsCsv(ctx, fresh));
-  return fresh;
+async function copyCalls(client: pg.PoolClient, ctx: WriteContext, prepared: PreparedCall[]): Promise<PreparedCall[]> {
+  if (prepared.length > 0) await copyFrom(client, COPY_SQL, callsCsv(ctx, prepared));
+  return prepared;
 }
 
 /** Slow path, safe under any concurrency: INSERT ... ON CONFLICT DO NOTHING RETURNING the ids inserted. */
@@ -324,7 +318,7 @@ async function writeInTransaction(
   ctx: WriteContext,
   prepared: PreparedCall[],
   blobsJson: string,
-  insert: typeof copyNewCalls,
+  insert: typeof copyCalls,
 ): Promise<PreparedCall[]> {
   await client.query("BEGIN");
   try {
@@ -375,9 +369,9 @@ export async function writeEvents(ctx: WriteContext, events: IngestEvent[]): Pro
   try {
     for (let attempt = 0; inserted === null; attempt++) {
       try {
-        inserted = await writeInTransaction(client, ctx, unique, blobsJson, attempt === 0 ? copyNewCalls : insertOnConflict);
+        inserted = await writeInTransaction(client, ctx, unique, blobsJson, attempt === 0 ? copyCalls : insertOnConflict);
       } catch (err) {
-        // 23505: an id was stored concurrently after our look-up; 40P01: deadlock (e.g. with a backfill).
+        // 23505: an id is already stored (resend, or a concurrent writer); 40P01: deadlock (e.g. with a backfill).
         const retryable = sqlState(err) === "23505" || sqlState(err) === "40P01";
         if (!retryable || attempt >= 2) throw err;
       }
