@@ -183,7 +183,10 @@ export function planModelFit(calls: AnalysisCall[], opts: ModelFitOptions = {}):
   const window = windowOf(calls, opts);
   const perGroup = opts.candidatesPerGroup ?? 2;
   const plans: GroupPlan[] = [];
-  for (const group of groupCalls(calls)) {
+  // Calls a distilled model answered in the proxy (tag "distilled", lib/analysis/distill/serve.ts) cost
+  // nothing and carry the local model's answer: they are not the LLM's work to right-size.
+  const production = calls.filter((c) => c.tags.distilled === undefined);
+  for (const group of groupCalls(production)) {
     const profile = profileTask(group.calls, { candidateKinds: opts.candidateKinds });
     const costUsd = group.calls.reduce((s, c) => s + (c.costUsd ?? 0), 0);
     const monthlyCostUsd = perMonth(costUsd, window.from, window.to);
