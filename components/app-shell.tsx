@@ -86,9 +86,6 @@ export function AppShell(props: {
           <div className="shell-user">
             <span title={props.user.email}>{props.user.name ?? props.user.email}</span>
             <span className="badge">{props.role}</span>
-            <Link href="/account/email" className="small">
-              Email preferences
-            </Link>
             <SignOutButton />
           </div>
         </div>
