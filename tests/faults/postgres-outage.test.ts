@@ -1,0 +1,156 @@
+// Fault: PostgreSQL goes away for 10 s in the middle of a steady ingest load. The SDK's beacon sends
+// realistic demo traffic through the real ingest handler (on node:http) into a Postgres cluster of this
+// test's own, which is stopped for real (pg_ctl stop -m fast) and started again. Meanwhile the API must
+// answer 503 + Retry-After (never 500), the SDK must buffer and retry, and afterwards the database must
+// hold every event exactly once (and the hourly rollup must count each once).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb, getPool } from "../../lib/db/client";
+import { generateDemoEvents } from "../../lib/demo/generate";
+import { handleIngestRequest } from "../../lib/ingest/http";
+import { toNodeListener } from "../../lib/ingest/node-http";
+import { resetIngestRateLimits } from "../../lib/ingest/rate-limit";
+import { createProjectWithKey, type ProjectFixture } from "../../lib/ingest/test-fixtures";
+import { Spendlens, type SpendlensError } from "../../sdk/src/index";
+import { missingFaultBinaries, startOwnPostgres, type OwnPostgres } from "./support/services";
+
+const missing = missingFaultBinaries();
+if (missing) console.warn(`[faults] skipping the Postgres outage test: ${missing}`);
+
+const OUTAGE_MS = 10_000;
+const EVENTS_PER_TICK = 20;
+const TICK_MS = 100; // 200 events/s
+
+let pg: OwnPostgres | undefined;
+let server: http.Server | undefined;
+let project: ProjectFixture;
+let baseUrl = "";
+/** Every answer the ingest API gave, with the time it gave it. */
+const answers: Array<{ at: number; status: number; retryAfter: string | null }> = [];
+
+beforeAll(async () => {
+  if (missing) return;
+  pg = await startOwnPostgres();
+  process.env.DATABASE_URL = await pg.migratedDatabase();
+  process.env.DATABASE_CONNECT_TIMEOUT_MS = "2000";
+  process.env.INGEST_RATE_LIMIT_EVENTS_PER_SEC = "1000000";
+  resetIngestRateLimits();
+  project = await createProjectWithKey("pg-outage");
+  const listener = toNodeListener(handleIngestRequest);
+  server = http.createServer((req, res) => {
+    // Headers given to writeHead are not readable back with getHeader: note them on the way out.
+    const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string>) => http.ServerResponse;
+    res.writeHead = ((status: number, headers?: Record<string, string>) => {
+      answers.push({ at: Date.now(), status, retryAfter: headers?.["retry-after"] ?? null });
+      return writeHead(status, headers);
+    }) as typeof res.writeHead;
+    listener(req, res);
+  });
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 120_000);
+
+afterAll(async () => {
+  if (server) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+  }
+  await closeDb();
+  await pg?.destroy();
+}, 120_000);
+
+describe("Postgres outage during steady ingest", () => {
+  it.skipIf(!!missing)(
+    `answers 503 while the database is down ${OUTAGE_MS / 1000} s, and afterwards holds every event exactly once`,
+    async () => {
+      const errors: SpendlensError[] = [];
+      const sl = new Spendlens({
+        apiKey: project.key,
+        baseUrl,
+        flushAt: 100,
+        flushIntervalMs: 200,
+        flushOnExit: false,
+        backoff: { initialDelayMs: 200, maxDelayMs: 2_000 },
+        onError: (e) => errors.push(e),
+      });
+      const events = [...generateDemoEvents({ count: 4_000, seed: 9101, end: new Date() })];
+      const sent: string[] = [];
+      let next = 0;
+      const produce = () => {
+        for (let i = 0; i < EVENTS_PER_TICK && next < events.length; i++) {
+          const e = events[next++];
+          sent.push(e.id);
+          sl.log(e);
+        }
+      };
+      const ticker = setInterval(produce, TICK_MS);
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+      // Steady state first: traffic is flowing into the database.
+      await sleep(3_000);
+      const before = await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM "Call" WHERE "projectId" = $1`, [project.projectId]);
+      expect(before.rows[0].n).toBeGreaterThan(0);
+
+      await pg!.stop();
+      const downAt = Date.now(); // shutdown complete: from here on nothing can be written
+      // Probe the API directly once a second while it is down (the SDK paces itself by Retry-After).
+      const probes: Array<{ status: number; ms: number }> = [];
+      let midOutage: ReturnType<typeof sl.stats> | null = null;
+      for (let i = 0; i < OUTAGE_MS / 1000; i++) {
+        const t0 = Date.now();
+        const probe = { ...events[events.length - 1 - i], id: `probe-${i}` };
+        const res = await fetch(`${baseUrl}/api/v1/ingest`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${project.key}`, "content-type": "application/json" },
+          body: JSON.stringify({ events: [probe] }),
+        });
+        probes.push({ status: res.status, ms: Date.now() - t0 });
+        await res.arrayBuffer();
+        if (i === 5) midOutage = sl.stats();
+        await sleep(Math.max(0, downAt + (i + 1) * 1000 - Date.now()));
+      }
+      const upAt = Date.now(); // the restart begins: answers from here on may succeed again
+      await pg!.start();
+      await sleep(2_000);
+      clearInterval(ticker);
+
+      // Everything queued in the SDK drains once the database is back.
+      const stats = await sl.flush(60_000);
+      await sl.shutdown(1_000);
+
+      // While down: every probe was answered 503 promptly (no hang), and the SDK held its events.
+      expect(probes.map((p) => p.status)).toEqual(probes.map(() => 503));
+      expect(Math.max(...probes.map((p) => p.ms))).toBeLessThan(5_000);
+      expect(midOutage!.queued).toBeGreaterThan(0);
+      expect(midOutage!.lastStatus).toBe(503);
+
+      const during = answers.filter((a) => a.at > downAt && a.at < upAt);
+      expect(during.length).toBeGreaterThanOrEqual(probes.length);
+      expect(during.filter((a) => a.status !== 503), "every answer while down is a 503").toEqual([]);
+      expect(answers.filter((a) => a.status === 500), "no 500 at any time").toEqual([]);
+      for (const a of answers.filter((x) => x.status === 503)) expect(a.retryAfter).toMatch(/^\d+$/);
+      expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200, 503]));
+
+      expect(stats.retries).toBeGreaterThan(0);
+      expect({ dropped: stats.dropped, failed: stats.failed, rejected: stats.rejected, queued: stats.queued }).toEqual({ dropped: 0, failed: 0, rejected: 0, queued: 0 });
+      expect(stats.accepted + stats.duplicates).toBe(sent.length);
+      expect(errors.every((e) => e.kind === "server" || e.kind === "network")).toBe(true);
+
+      // Exactly once: the stored ids are the sent ids, no more, no fewer.
+      const { rows } = await getPool().query<{ eventId: string }>(`SELECT "eventId" FROM "Call" WHERE "projectId" = $1`, [project.projectId]);
+      const stored = rows.map((r) => r.eventId);
+      expect(stored.length).toBe(sent.length);
+      expect(new Set(stored).size).toBe(stored.length);
+      expect([...stored].sort()).toEqual([...sent].sort());
+      // The rollup counted each call once, even for batches that were sent twice.
+      const rollup = await getPool().query<{ n: string }>(`SELECT coalesce(sum(requests), 0)::text AS n FROM "UsageHourly" WHERE "projectId" = $1`, [project.projectId]);
+      expect(Number(rollup.rows[0].n)).toBe(sent.length);
+      expect(stored.some((id) => id.startsWith("probe-"))).toBe(false);
+      console.log(
+        `[faults] postgres outage: ${sent.length} events sent, ${stored.length} stored once; ${during.length} answers while down (${during.filter((a) => a.status === 503).length} x 503, slowest probe ${Math.max(...probes.map((p) => p.ms))} ms), ${midOutage!.queued} events buffered mid-outage, ${stats.retries} SDK retries, ${stats.duplicates} duplicates absorbed`,
+      );
+    },
+    180_000,
+  );
+});
