@@ -130,6 +130,8 @@ export type ModelFitReport = {
   replaySpentUsd: number;
   budgetUsd: number;
   savingsMethod: string;
+  /** Things the reader should know about the run (e.g. credentials that could not be used). */
+  notes?: string[];
 };
 
 export const SAVINGS_METHOD =

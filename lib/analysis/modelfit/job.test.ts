@@ -65,7 +65,16 @@ describe("runModelFitAnalysis", () => {
     expect(findings[0].confidence).toBe("low");
   });
 
+  it("refuses replay endpoints the server has not allowed", async () => {
+    delete process.env.PROXY_UPSTREAM_ALLOWLIST;
+    await expect(saveProviderCredential(p.projectId, { name: "Fake", provider: "openai", baseUrl: fake.openaiBaseUrl, apiKey: "sk-fake-secret-1234" })).rejects.toThrow(
+      /baseUrl .* allow-list/,
+    );
+  });
+
   it("with a credential replays within budget, stores replays as non-production calls, and recommends what agrees", async () => {
+    // The server admin allows the loopback endpoint exactly (as for the proxy's upstreams).
+    process.env.PROXY_UPSTREAM_ALLOWLIST = new URL(fake.openaiBaseUrl).origin;
     await saveProviderCredential(p.projectId, { name: "Fake OpenAI", provider: "openai", baseUrl: fake.openaiBaseUrl, apiKey: "sk-fake-secret-1234" });
     const usageBefore = await db.usageHourly.aggregate({ where: { projectId: p.projectId }, _sum: { requests: true, costUsd: true } });
     const { report, runId } = await run({ budgetUsd: 1, sampleSize: 100, onlyModels: ["gpt-4o-mini", "gpt-4.1-nano"] });

@@ -86,7 +86,7 @@ export async function runModelFitAnalysis(data: { projectId: string; runId: stri
       window: calls.length ? { from: calls[0].timestamp, to: calls[calls.length - 1].timestamp } : undefined,
       candidates: { overrides: pricing.overrides, onlyModels: params.onlyModels },
     };
-    const clients = await replayClientsForProject(project.id);
+    const { clients, refused } = await replayClientsForProject(project.id);
     const inputHash = hashInputs([
       calls.length,
       calls.length ? [calls[0].id, calls[calls.length - 1].id, calls[calls.length - 1].timestamp.toISOString()] : null,
@@ -95,9 +95,11 @@ export async function runModelFitAnalysis(data: { projectId: string; runId: stri
       pricing.version,
       [...clients.keys()].sort(),
     ]);
+    const note = refused.length ? `; credentials not used: ${refused.map((r) => `${r.name} (${r.reason})`).join("; ")}` : "";
     if (clients.size === 0) {
-      await progress(0.5, "no replay credential: candidates are reported untested");
+      await progress(0.5, `no usable replay credential: candidates are reported untested${note}`);
       const report = analyseModelFit(calls, opts);
+      if (note) report.notes = [note.slice(2)];
       return { result: report, findings: report.findings, inputHash };
     }
     opts.candidates = { ...opts.candidates, otherProviders: [...clients.keys()] };
@@ -115,7 +117,9 @@ export async function runModelFitAnalysis(data: { projectId: string; runId: stri
         await writeEvents({ projectId: project.id, organizationId: project.organizationId, source: "replay", replayRunId: data.runId }, [valid.event]);
       },
     };
+    if (note) await progress(0.04, note.slice(2));
     const report = await testModelFit(calls, opts, env, (f, m) => progress(0.05 + 0.9 * f, m));
+    if (note) report.notes = [note.slice(2)];
     return { result: report, findings: report.findings, inputHash, costUsd: report.replaySpentUsd };
   });
 }

@@ -3,6 +3,8 @@
 // the harness retries itself so every attempt passes the budget check first.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { Agent, fetch as undiciFetch } from "undici";
+import { publicOnlyLookup } from "../../proxy/upstreams";
 
 export type ReplayProvider = "openai" | "anthropic";
 
@@ -15,7 +17,18 @@ export type ReplayEndpointConfig = {
   baseUrl: string;
   apiKey: string;
   timeoutMs?: number;
+  /** Refuse connections to private addresses (endpoints allowed through a wildcard entry). */
+  publicOnly?: boolean;
 };
+
+let publicOnlyAgent: Agent | null = null;
+
+/** fetch that fails instead of connecting to a private, loopback or link-local address. */
+function publicOnlyFetch(): typeof fetch {
+  publicOnlyAgent ??= new Agent({ connect: { lookup: publicOnlyLookup as never } });
+  const agent = publicOnlyAgent;
+  return ((input: unknown, init?: Record<string, unknown>) => undiciFetch(input as never, { ...(init ?? {}), dispatcher: agent } as never)) as unknown as typeof fetch;
+}
 
 export type ReplayUsage = { inputTokens: number; outputTokens: number; cachedInputTokens: number };
 
@@ -113,7 +126,7 @@ export function createReplayClient(config: ReplayEndpointConfig): ReplayClient {
   const timeout = config.timeoutMs ?? 60_000;
   const baseURL = config.baseUrl.replace(/\/+$/, "");
   if (config.provider === "anthropic") {
-    const client = new Anthropic({ apiKey: config.apiKey, baseURL, maxRetries: 0, timeout });
+    const client = new Anthropic({ apiKey: config.apiKey, baseURL, maxRetries: 0, timeout, ...(config.publicOnly ? { fetch: publicOnlyFetch() } : {}) });
     return {
       provider: "anthropic",
       async send(api, body, signal) {
@@ -127,7 +140,7 @@ export function createReplayClient(config: ReplayEndpointConfig): ReplayClient {
       },
     };
   }
-  const client = new OpenAI({ apiKey: config.apiKey, baseURL, maxRetries: 0, timeout });
+  const client = new OpenAI({ apiKey: config.apiKey, baseURL, maxRetries: 0, timeout, ...(config.publicOnly ? { fetch: publicOnlyFetch() } : {}) });
   return {
     provider: "openai",
     async send(api, body, signal) {

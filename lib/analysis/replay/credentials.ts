@@ -5,6 +5,7 @@
 import { decryptSecret, encryptSecret } from "../../crypto/secrets";
 import { db } from "../../db/client";
 import { createReplayClient, type ReplayClient } from "./client";
+import { checkReplayEndpoint, DEFAULT_BASE_URLS } from "./endpoints";
 
 export type CredentialInput = { name: unknown; provider: unknown; baseUrl: unknown; apiKey: unknown };
 
@@ -19,12 +20,6 @@ export class CredentialFieldError extends Error {
   }
 }
 
-export const DEFAULT_BASE_URLS: Record<string, string> = {
-  openai: "https://api.openai.com/v1",
-  anthropic: "https://api.anthropic.com",
-  mistral: "https://api.mistral.ai/v1",
-};
-
 function validate(input: CredentialInput): { name: string; provider: string; baseUrl: string; apiKey: string } {
   const name = typeof input.name === "string" ? input.name.trim() : "";
   if (!name || name.length > 100) throw new CredentialFieldError("name", "name is required (at most 100 characters)");
@@ -32,15 +27,8 @@ function validate(input: CredentialInput): { name: string; provider: string; bas
   if (!/^[a-z0-9_-]{2,40}$/.test(provider)) throw new CredentialFieldError("provider", "provider must be a provider name such as openai, anthropic or mistral");
   const rawUrl = typeof input.baseUrl === "string" && input.baseUrl.trim() ? input.baseUrl.trim() : DEFAULT_BASE_URLS[provider];
   if (!rawUrl) throw new CredentialFieldError("baseUrl", `baseUrl is required for provider ${provider}`);
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    throw new CredentialFieldError("baseUrl", "baseUrl is not a URL");
-  }
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password || url.search || url.hash) {
-    throw new CredentialFieldError("baseUrl", "baseUrl must be an http(s) URL without credentials, query or fragment");
-  }
+  const endpoint = checkReplayEndpoint(rawUrl);
+  if (!endpoint.ok) throw new CredentialFieldError("baseUrl", endpoint.reason);
   const apiKey = typeof input.apiKey === "string" ? input.apiKey.trim() : "";
   if (apiKey.length < 8 || apiKey.length > 500 || /\s/.test(apiKey)) throw new CredentialFieldError("apiKey", "apiKey must be 8-500 characters without spaces");
   return { name, provider, baseUrl: rawUrl.replace(/\/+$/, ""), apiKey };
@@ -66,13 +54,25 @@ export async function deleteProviderCredential(projectId: string, id: string): P
   return res.count > 0;
 }
 
-/** Replay clients of a project by provider family (the newest credential of a family wins). */
-export async function replayClientsForProject(projectId: string, opts: { timeoutMs?: number } = {}): Promise<Map<string, ReplayClient>> {
+/**
+ * Replay clients of a project by provider family (the newest credential of a family wins). A credential
+ * whose endpoint the server's allow-list no longer permits is skipped and named in `refused`.
+ */
+export async function replayClientsForProject(projectId: string, opts: { timeoutMs?: number } = {}): Promise<{ clients: Map<string, ReplayClient>; refused: { name: string; reason: string }[] }> {
   const rows = await db.providerCredential.findMany({ where: { projectId }, orderBy: { createdAt: "asc" } });
   const clients = new Map<string, ReplayClient>();
+  const refused: { name: string; reason: string }[] = [];
   for (const row of rows) {
+    const endpoint = checkReplayEndpoint(row.baseUrl);
+    if (!endpoint.ok) {
+      refused.push({ name: row.name, reason: endpoint.reason });
+      continue;
+    }
     const apiKey = decryptSecret(row.encryptedKey, projectId);
-    clients.set(row.provider, createReplayClient({ provider: row.provider === "anthropic" ? "anthropic" : "openai", baseUrl: row.baseUrl, apiKey, timeoutMs: opts.timeoutMs }));
+    clients.set(
+      row.provider,
+      createReplayClient({ provider: row.provider === "anthropic" ? "anthropic" : "openai", baseUrl: row.baseUrl, apiKey, timeoutMs: opts.timeoutMs, publicOnly: endpoint.publicOnly }),
+    );
   }
-  return clients;
+  return { clients, refused };
 }

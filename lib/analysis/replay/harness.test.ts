@@ -254,3 +254,20 @@ describe("stratifiedSample", () => {
 
 // Keep chatCalls referenced for fixture helpers shared with other suites.
 void chatCalls;
+
+describe("replay endpoints", () => {
+  it("allows known provider APIs and the server's allow-list only; wildcard entries connect to public addresses only", async () => {
+    const { checkReplayEndpoint } = await import("./endpoints");
+    expect(checkReplayEndpoint("https://api.openai.com/v1", "")).toEqual({ ok: true, publicOnly: false });
+    expect(checkReplayEndpoint("http://10.0.0.5:8000/v1", "")).toMatchObject({ ok: false, reason: expect.stringMatching(/allow-list/) });
+    expect(checkReplayEndpoint("http://10.0.0.5:8000/v1", "http://10.0.0.5:8000")).toEqual({ ok: true, publicOnly: false });
+    expect(checkReplayEndpoint("https://llm.corp.example/v1", "https://*.corp.example")).toEqual({ ok: true, publicOnly: true });
+    expect(checkReplayEndpoint("https://u:p@api.openai.com/v1", "")).toMatchObject({ ok: false });
+
+    fake = await startFakeProvider({ answer: () => "x" });
+    const port = new URL(fake.openaiBaseUrl).port;
+    const guarded = createReplayClient({ provider: "openai", baseUrl: `http://localhost:${port}/v1`, apiKey: "k", publicOnly: true });
+    await expect(guarded.send("openai.chat", { model: "m", messages: [] })).rejects.toMatchObject({ retryable: true });
+    expect(fake.requests).toHaveLength(0);
+  });
+});
