@@ -11,6 +11,7 @@ type Runner = (data: { projectId: string; runId: string; params?: Record<string,
 // Loaded on demand so a worker only pays for the analyses it runs.
 const runners: Partial<Record<AnalysisKind, () => Promise<Runner>>> = {
   modelfit: async () => (await import("../lib/analysis/modelfit/job")).runModelFitAnalysis,
+  distill: async () => (await import("../lib/analysis/distill/job")).runDistillAnalysis,
   bloat: async () => (await import("../lib/analysis/bloat/job")).runBloatAnalysis,
   batch: async () => (await import("../lib/analysis/batch/job")).runBatchAnalysis,
 };
