@@ -68,16 +68,104 @@ export function copyFrom(client: pg.PoolClient | pg.Client, copySql: string, pay
   return copy.done;
 }
 
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
+const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
+
 /**
- * One CSV field for COPY ... (FORMAT csv): NULL unquoted and empty, text quoted. Postgres text cannot
- * hold NUL, so it becomes U+FFFD (lone surrogates already become U+FFFD when the payload is encoded).
- * JSON values must be passed already serialised (and made jsonb-safe) by the caller.
+ * Rows in COPY's binary format (COPY ... FROM STDIN WITH (FORMAT binary)): every field is a length and
+ * its bytes, so nothing is quoted or escaped on our side and nothing is parsed as CSV on the server's.
+ * Postgres text cannot hold NUL: it becomes U+FFFD (JS lone surrogates become U+FFFD when encoded).
  */
-export function csvField(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
-  if (typeof value === "boolean") return value ? "t" : "f";
-  let text = value.includes("\u0000") ? value.replace(/\u0000/g, "\ufffd") : value;
-  if (text.includes('"')) text = text.replace(/"/g, '""');
-  return `"${text}"`;
+export class BinaryCopyWriter {
+  private buf: Buffer;
+  private at = 0;
+
+  constructor(initialBytes = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(Math.max(initialBytes, 64));
+    SIGNATURE.copy(this.buf, 0);
+    this.buf.writeInt32BE(0, 11); // flags
+    this.buf.writeInt32BE(0, 15); // header extension length
+    this.at = 19;
+  }
+
+  private ensure(bytes: number): void {
+    if (this.at + bytes <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + bytes) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+
+  row(fields: number): void {
+    this.ensure(2);
+    this.buf.writeInt16BE(fields, this.at);
+    this.at += 2;
+  }
+
+  private nullField(): void {
+    this.ensure(4);
+    this.buf.writeInt32BE(-1, this.at);
+    this.at += 4;
+  }
+
+  text(value: string | null | undefined): void {
+    if (value === null || value === undefined) return this.nullField();
+    const clean = value.includes("\u0000") ? value.replace(/\u0000/g, "\ufffd") : value;
+    this.ensure(4 + clean.length * 3);
+    const written = this.buf.write(clean, this.at + 4, "utf8");
+    this.buf.writeInt32BE(written, this.at);
+    this.at += 4 + written;
+  }
+
+  /** jsonb: a version byte, then the JSON text (serialised and made jsonb-safe by the caller). */
+  jsonb(json: string | null | undefined): void {
+    if (json === null || json === undefined) return this.nullField();
+    this.ensure(5 + json.length * 3);
+    this.buf[this.at + 4] = 1;
+    const written = this.buf.write(json, this.at + 5, "utf8");
+    this.buf.writeInt32BE(written + 1, this.at);
+    this.at += 5 + written;
+  }
+
+  int4(value: number | null | undefined): void {
+    if (value === null || value === undefined) return this.nullField();
+    this.ensure(8);
+    this.buf.writeInt32BE(4, this.at);
+    this.buf.writeInt32BE(value, this.at + 4);
+    this.at += 8;
+  }
+
+  float8(value: number | null | undefined): void {
+    if (value === null || value === undefined || !Number.isFinite(value)) return this.nullField();
+    this.ensure(12);
+    this.buf.writeInt32BE(8, this.at);
+    this.buf.writeDoubleBE(value, this.at + 4);
+    this.at += 12;
+  }
+
+  bool(value: boolean | null | undefined): void {
+    if (value === null || value === undefined) return this.nullField();
+    this.ensure(5);
+    this.buf.writeInt32BE(1, this.at);
+    this.buf[this.at + 4] = value ? 1 : 0;
+    this.at += 5;
+  }
+
+  /** timestamptz from epoch milliseconds: microseconds since 2000-01-01 UTC. */
+  timestamptz(epochMs: number | null | undefined): void {
+    if (epochMs === null || epochMs === undefined) return this.nullField();
+    this.ensure(12);
+    this.buf.writeInt32BE(8, this.at);
+    this.buf.writeBigInt64BE(BigInt(Math.round(epochMs - PG_EPOCH_MS)) * 1000n, this.at + 4);
+    this.at += 12;
+  }
+
+  /** The complete payload (with the trailer). */
+  finish(): Buffer {
+    this.ensure(2);
+    this.buf.writeInt16BE(-1, this.at);
+    this.at += 2;
+    return this.buf.subarray(0, this.at);
+  }
 }

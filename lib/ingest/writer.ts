@@ -14,7 +14,7 @@ import { normaliseEvent } from "./normalise";
 import { loadOrgPricing, type OrgPricing } from "./price-overrides";
 import { extractStaticPrompt } from "./prompts";
 import { redactEvent } from "./redact";
-import { copyFrom, csvField } from "./pg-copy";
+import { BinaryCopyWriter, copyFrom } from "./pg-copy";
 import { aggregateRollups, LATENCY_BUCKET_COUNT } from "./rollup";
 import { bodyMaxChars, capJsonSize } from "./truncate";
 
@@ -226,7 +226,6 @@ const CALL_COLUMNS: Array<[keyof CallRow | "request" | "response", string]> = [
 
 const q = (c: string) => `"${c}"`;
 const CALL_COLUMN_LIST = CALL_COLUMNS.map(([c]) => q(c)).join(", ");
-const JSON_COLUMNS = new Set(CALL_COLUMNS.filter(([, t]) => t === "jsonb").map(([c]) => c));
 
 // Element-wise sum of the stored and the new histogram, written out per bucket (no subquery per row);
 // a shorter stored array (fewer buckets in an older version) counts as zeros.
@@ -238,7 +237,7 @@ const BUCKET_SUM_SQL = `ARRAY[${Array.from(
 /** The hour bucket of a timestamptz, independent of the session time zone (same as hourOf in rollup.ts). */
 export const HOUR_SQL = (col: string) => `to_timestamp(floor(extract(epoch FROM ${col}) / 3600) * 3600)`;
 
-const COPY_SQL = `COPY "Call" ("projectId", ${CALL_COLUMN_LIST}, "source", "replayRunId") FROM STDIN WITH (FORMAT csv)`;
+const COPY_SQL = `COPY "Call" ("projectId", ${CALL_COLUMN_LIST}, "source", "replayRunId") FROM STDIN WITH (FORMAT binary)`;
 
 const INSERT_SQL = `
 INSERT INTO "Call" ("projectId", ${CALL_COLUMN_LIST}, "source", "replayRunId")
@@ -270,26 +269,45 @@ ON CONFLICT ("projectId", "hour", "model", "feature", "endUser") DO UPDATE SET
   "latencyCount" = "UsageHourly"."latencyCount" + EXCLUDED."latencyCount",
   "latencyBuckets" = ${BUCKET_SUM_SQL}`;
 
-/** The COPY payload: one CSV line per call (JSON columns serialised and made jsonb-safe). */
-function callsCsv(ctx: WriteContext, prepared: PreparedCall[]): Buffer {
-  const projectId = csvField(ctx.projectId);
-  const tail = `${csvField(ctx.source)},${csvField(ctx.replayRunId ?? null)}`;
-  const lines = new Array<string>(prepared.length);
-  for (let i = 0; i < prepared.length; i++) {
-    const p = prepared[i];
-    const row = p.row as unknown as Record<string, string | number | boolean | null>;
-    let line = projectId;
-    for (const [col] of CALL_COLUMNS) {
-      let value: string | number | boolean | null;
-      if (col === "request") value = pgSafeJson(p.requestJson);
-      else if (col === "response") value = p.response === null ? null : pgSafeJson(p.responseJson);
-      else if (JSON_COLUMNS.has(col)) value = row[col] === null ? null : toPgJson(row[col]);
-      else value = row[col];
-      line += `,${csvField(value)}`;
+/** The COPY payload (binary format): one tuple per call, fields in COPY_SQL's column order. */
+function callsCopyPayload(ctx: WriteContext, prepared: PreparedCall[]): Buffer {
+  const out = new BinaryCopyWriter(prepared.length * 2048);
+  const fields = CALL_COLUMNS.length + 3;
+  for (const p of prepared) {
+    const row = p.row as unknown as Record<string, unknown>;
+    out.row(fields);
+    out.text(ctx.projectId);
+    for (const [col, type] of CALL_COLUMNS) {
+      const value = row[col];
+      switch (type) {
+        case "text":
+          out.text(value as string | null);
+          break;
+        case "int":
+          out.int4(value as number | null);
+          break;
+        case "boolean":
+          out.bool(value as boolean);
+          break;
+        case "float8":
+          out.float8(value as number | null);
+          break;
+        case "timestamptz":
+          out.timestamptz(p.normalised.timestamp.getTime());
+          break;
+        case "jsonb":
+          if (col === "request") out.jsonb(pgSafeJson(p.requestJson));
+          else if (col === "response") out.jsonb(p.response === null ? null : pgSafeJson(p.responseJson));
+          else out.jsonb(value === null || value === undefined ? null : toPgJson(value));
+          break;
+        default:
+          throw new Error(`no COPY encoding for column type ${type}`);
+      }
     }
-    lines[i] = `${line},${tail}\n`;
+    out.text(ctx.source);
+    out.text(ctx.replayRunId ?? null);
   }
-  return Buffer.from(lines.join(""), "utf8");
+  return out.finish();
 }
 
 function sqlState(err: unknown): string | undefined {
@@ -302,7 +320,7 @@ function sqlState(err: unknown): string | undefined {
  * transaction rolls back and the caller redoes the batch with `insertOnConflict`.
  */
 async function copyCalls(client: pg.PoolClient, ctx: WriteContext, prepared: PreparedCall[]): Promise<PreparedCall[]> {
-  if (prepared.length > 0) await copyFrom(client, COPY_SQL, callsCsv(ctx, prepared));
+  if (prepared.length > 0) await copyFrom(client, COPY_SQL, callsCopyPayload(ctx, prepared));
   return prepared;
 }
 
