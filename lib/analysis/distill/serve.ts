@@ -3,6 +3,7 @@
 // request goes to the LLM. Off by default (no enabled model = always forward). A small random share
 // of confident calls is still forwarded ("audit") so agreement keeps being measured on live traffic.
 import { randomUUID } from "node:crypto";
+import { db } from "../../db/client";
 import { enabledDistilledModel, onDistilledModelChange } from "./models";
 import { predictDistilled, scoreText, type DistilledArtifact } from "./artifact";
 import { lastUserText } from "../messages";
@@ -38,7 +39,8 @@ export type AnswerLocallyOptions = {
 };
 
 const CACHE_MS = 5_000;
-type Cached = { at: number; value: Promise<{ id: string; version: number; artifact: DistilledArtifact } | null> };
+type EnabledModel = { id: string; version: number; artifact: DistilledArtifact } | null;
+type Cached = { at: number; value: Promise<EnabledModel> };
 const cache = new Map<string, Cached>();
 onDistilledModelChange((projectId, feature) => cache.delete(`${projectId}\u0000${feature}`));
 
@@ -47,14 +49,28 @@ export function clearDistilledModelCache(): void {
   cache.clear();
 }
 
-function modelFor(projectId: string, feature: string) {
+function modelFor(projectId: string, feature: string): Promise<EnabledModel> {
   const key = `${projectId}\u0000${feature}`;
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
-  const value = enabledDistilledModel(projectId, feature);
+  const value = hit ? recheck(projectId, feature, hit.value) : enabledDistilledModel(projectId, feature);
   cache.set(key, { at: Date.now(), value });
   value.catch(() => cache.delete(key));
   return value;
+}
+
+/**
+ * After the cache expires, ask only which version is enabled: the artifact (megabytes of JSON, decoded
+ * once per object) is read again only when that changed, so serving calls do not stall every few seconds.
+ */
+async function recheck(projectId: string, feature: string, previous: Promise<EnabledModel>): Promise<EnabledModel> {
+  const [current, known] = await Promise.all([
+    db.distilledModel.findFirst({ where: { projectId, feature, enabled: true }, orderBy: { version: "desc" }, select: { id: true } }),
+    previous.catch(() => null),
+  ]);
+  if (!current) return null;
+  if (known && known.id === current.id) return known;
+  return enabledDistilledModel(projectId, feature);
 }
 
 function looksAnthropic(request: Record<string, unknown>): boolean {
@@ -86,8 +102,10 @@ export async function answerLocally(projectId: string, feature: string | null | 
   if (!feature) return { answered: false, reason: "no_model" };
   const model = await modelFor(projectId, feature);
   if (!model) return { answered: false, reason: "no_model" };
-  // Streams, several choices and tool use need the LLM (the model only knows one label per call).
-  if (request.stream === true || (typeof request.n === "number" && request.n > 1) || (Array.isArray(request.tools) && request.tools.length > 0)) {
+  // Streams, several choices and tool use (tools, or OpenAI's older `functions`) need the LLM (the
+  // model only knows one label per call).
+  const listed = (field: unknown) => Array.isArray(field) && field.length > 0;
+  if (request.stream === true || (typeof request.n === "number" && request.n > 1) || listed(request.tools) || listed(request.functions)) {
     return { answered: false, reason: "unsupported_request" };
   }
   const { artifact } = model;
