@@ -2,17 +2,19 @@
 //   route -> Spendlens headers (project key, tags) -> project key check -> upstream (default or
 //   allow-listed override) -> request body (include_usage for OpenAI streams) -> forward, streaming
 //   the response back as it arrives while a copy is read for logging -> queue the call record.
-// A step that answers a call without the provider (issue 9, a distilled local model) belongs between
-// `prepareRequest` and `forward` in `proxyCall`.
+// Between preparing the request and forwarding it, a distilled model an admin enabled for the call's
+// feature may answer it locally instead (issue 9, local-answer.ts): logged like a forwarded call, at $0.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Dispatcher } from "undici";
 import { verifyApiKey } from "../auth/api-keys";
+import type { LocalAnswer } from "../analysis/distill/serve";
 import { writeEvents as ingestWriteEvents } from "../ingest/writer";
 import { AnthropicMessageStreamAssembler } from "./anthropic-stream";
 import { CallLog, CapturedBody, type CallLogStats, type CallRecord, type WriteEvents } from "./call-log";
 import { HeaderError, preferIdentityEncoding, responseHeadersForClient, splitRequestHeaders, type CallTags } from "./headers";
+import { LocalAnswers, localAnswerApi, type LocalAnswerStats } from "./local-answer";
 import { ChatCompletionStreamAssembler, ResponsesStreamAssembler } from "./openai-stream";
 import { ProjectUpstreamCache } from "./project-upstreams";
 import { isLoggedCall, parseProxyRoute, type ProxyRoute } from "./routes";
@@ -51,6 +53,12 @@ export type ProxyHandlerOptions = {
   logBodyMaxBytes?: number;
   /** How long a project's upstream settings are cached. Default 10 s. */
   projectSettingsTtlMs?: number;
+  /** How long a project's list of features with an enabled distilled model is cached. Default 5 s. */
+  distilledModelsTtlMs?: number;
+  /** Share of calls a distilled model would answer that go to the LLM anyway. Default: env PROXY_DISTILLED_AUDIT_SHARE, else 0.02. */
+  distilledAuditShare?: number;
+  /** Random draws for the audit share. Default Math.random (tests pass a seeded one). */
+  distilledRandom?: () => number;
   /** Told about calls that will not be stored (counts and reasons only). Default: one line on stderr. */
   onLogDrop?: (info: { events: number; reason: string }) => void;
 };
@@ -61,6 +69,8 @@ export type ProxyStats = {
   rejected: number;
   upstreamFailures: number;
   clientAborts: number;
+  /** Calls a distilled model answered (never forwarded), audits, and failures to use one. */
+  distilled: LocalAnswerStats;
   log: CallLogStats;
 };
 
@@ -72,7 +82,7 @@ export type ProxyHandler = ((req: IncomingMessage, res: ServerResponse) => void)
   close(): Promise<void>;
 };
 
-type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop">> & {
+type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop" | "distilledRandom">> & {
   allowlist: ReturnType<typeof parseAllowlist>;
   defaultUpstreams: Record<ProxyProvider, string>;
 };
@@ -91,6 +101,14 @@ function envBool(name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function envShare(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
+  return n;
 }
 
 function resolveSettings(opts: ProxyHandlerOptions): Settings {
@@ -113,6 +131,8 @@ function resolveSettings(opts: ProxyHandlerOptions): Settings {
     logRetryDelaysMs: opts.logRetryDelaysMs ?? [250, 1_000, 4_000],
     logBodyMaxBytes: opts.logBodyMaxBytes ?? 2 * 2 ** 20,
     projectSettingsTtlMs: opts.projectSettingsTtlMs ?? 10_000,
+    distilledModelsTtlMs: opts.distilledModelsTtlMs ?? 5_000,
+    distilledAuditShare: opts.distilledAuditShare ?? envShare("PROXY_DISTILLED_AUDIT_SHARE", 0.02),
   };
 }
 
@@ -154,6 +174,18 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       ((info) => console.error(`[proxy] call log: ${info.events} call(s) not stored: ${info.reason}`)),
   });
   const projectUpstreams = new ProjectUpstreamCache(settings.projectSettingsTtlMs);
+  let lastLocalAnswerError = 0;
+  const localAnswers = new LocalAnswers({
+    ttlMs: settings.distilledModelsTtlMs,
+    auditShare: settings.distilledAuditShare,
+    random: opts.distilledRandom ?? Math.random,
+    // Forwarding is the safe fallback; one line a minute is enough to notice a broken model or database.
+    onError: (message) => {
+      if (Date.now() - lastLocalAnswerError < 60_000) return;
+      lastLocalAnswerError = Date.now();
+      console.error(`[proxy] ${message}`);
+    },
+  });
   // The allow-list is fixed for the handler's life, so a (provider, override) pair always gets the
   // same answer: decide once, not per call (URL parsing is a good part of the per-call cost).
   const decisions = new Map<string, ReturnType<typeof resolveUpstream>>();
@@ -213,19 +245,46 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
     }
     // The client may have gone while the key and settings were checked: then nothing is sent.
     if (res.destroyed || req.socket.destroyed) return;
-    const request = prepareRequest(route, req.method ?? "GET", body, String(req.headers["content-type"] ?? ""), settings.injectStreamUsage);
+    const method = req.method ?? "GET";
+    const request = prepareRequest(route, method, body, String(req.headers["content-type"] ?? ""), settings.injectStreamUsage);
     if (request.streaming) preferIdentityEncoding(headers.forward);
+    const log = isLoggedCall(method, route.apiPath)
+      ? { projectId: key.projectId, organizationId: key.organizationId, tags: headers.tags, startedAt, start }
+      : null;
 
-    forward({
-      req,
-      res,
-      route,
-      upstream: decision.upstream,
-      headers: headers.forward,
-      request,
-      log: isLoggedCall(req.method ?? "GET", route.apiPath)
-        ? { projectId: key.projectId, organizationId: key.organizationId, tags: headers.tags, startedAt, start }
-        : null,
+    if (log) {
+      const local = await localAnswers.decide(key.projectId, headers.tags.feature, localAnswerApi(method, route), request.streaming, () => parsedBody(request));
+      if (local?.answered) {
+        if (res.destroyed) return;
+        return answerFromDistilledModel({ res, route, upstream: decision.upstream, request, log }, local);
+      }
+      // An audited call: the LLM's answer is logged next to what the model would have said.
+      if (local?.tags) log.tags = { ...log.tags, ...local.tags };
+    }
+
+    forward({ req, res, route, upstream: decision.upstream, headers: headers.forward, request, log });
+  }
+
+  /** Send the distilled model's response and log the call like a forwarded one (usage 0, so $0). */
+  function answerFromDistilledModel(call: Omit<ForwardInput, "req" | "headers"> & { log: NonNullable<ForwardInput["log"]> }, local: Extract<LocalAnswer, { answered: true }>): void {
+    const { res, route, upstream, request, log } = call;
+    const text = Buffer.from(JSON.stringify(local.response));
+    res.writeHead(200, { "content-type": "application/json", "content-length": text.length, "x-spendlens-distilled": local.tags.distilled });
+    res.end(text);
+    const body = new CapturedBody("application/json", "", settings.logBodyMaxBytes);
+    body.add(text);
+    callLog.enqueue({
+      projectId: log.projectId,
+      organizationId: log.organizationId,
+      eventId: randomUUID(),
+      startedAt: log.startedAt,
+      provider: loggedProvider(route, upstream),
+      endpoint: route.apiPath,
+      request: { json: request.json, bytes: request.json ? EMPTY : request.bytes, contentType: request.contentType },
+      status: 200,
+      body,
+      latencyMs: performance.now() - log.start,
+      tags: { ...log.tags, ...local.tags },
     });
   }
 
@@ -264,8 +323,9 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
   }) as ProxyHandler;
 
   handler.flushLogs = () => callLog.flush();
-  handler.stats = () => ({ ...counters, log: callLog.stats() });
+  handler.stats = () => ({ ...counters, distilled: localAnswers.stats(), log: callLog.stats() });
   handler.close = async () => {
+    localAnswers.close();
     await callLog.close();
     await pools.close();
   };
@@ -295,6 +355,19 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
       if (!req.complete) resolve(null);
     });
   });
+}
+
+/** The request body as an object, parsed now if `prepareRequest` did not need to (kept for the log). */
+function parsedBody(request: PreparedRequest): Json | null {
+  const { bytes } = request;
+  if (request.json || bytes.length === 0 || bytes.length > PARSE_ON_PATH_MAX_BYTES || !(/json/i.test(request.contentType) || bytes[0] === 0x7b)) return request.json;
+  try {
+    const value: unknown = JSON.parse(bytes.toString("utf8"));
+    if (value && typeof value === "object" && !Array.isArray(value)) request.json = value as Json;
+  } catch {
+    // Not JSON: forwarded untouched, the upstream answers the client's mistake.
+  }
+  return request.json;
 }
 
 function prepareRequest(route: ProxyRoute, method: string, bytes: Buffer, contentType: string, injectStreamUsage: boolean): PreparedRequest {
@@ -496,7 +569,7 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
       organizationId: log.organizationId,
       eventId: randomUUID(),
       startedAt: log.startedAt,
-      provider: route.provider === "openai" && upstream.azure ? "azure" : route.provider,
+      provider: loggedProvider(route, upstream),
       endpoint: route.apiPath,
       // Parsed bodies are kept as objects; the bytes are needed only when the proxy did not parse.
       request: { json: request.json, bytes: request.json ? EMPTY : request.bytes, contentType: request.contentType },
@@ -513,6 +586,10 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function loggedProvider(route: ProxyRoute, upstream: Upstream): string {
+  return route.provider === "openai" && upstream.azure ? "azure" : route.provider;
+}
 
 // ---------------------------------------------------------------- the proxy's own answers
 

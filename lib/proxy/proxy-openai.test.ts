@@ -281,7 +281,8 @@ describe("proxy with the official openai client", () => {
     expect(rows[0].tokensEstimated).toBe(true);
     expect(rows[0].outputTokens).toBeGreaterThan(0);
     expect(rows[0].inputTokens).toBeGreaterThan(0);
-    expect(rows[0].costUsd).not.toBeNull();
+    // The provider bills a stream the client cut short: priced on the counted tokens, not $0.
+    expect(rows[0].costUsd).toBeGreaterThan(0);
     expect(k.proxy.handler.stats().clientAborts).toBeGreaterThanOrEqual(1);
   });
 

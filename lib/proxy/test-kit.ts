@@ -7,7 +7,7 @@ import { createApiKey } from "../auth/api-keys";
 import { db } from "../db/client";
 import { useTestDatabase } from "../db/testing";
 import { startFakeUpstream, type FakeUpstream } from "./fake-upstream";
-import { startProxyServer, type RunningProxy } from "./server";
+import { startProxyServer, type ProxyServerOptions, type RunningProxy } from "./server";
 
 export type ProxyTestKit = {
   upstream: FakeUpstream;
@@ -20,7 +20,8 @@ export type ProxyTestKit = {
   key: string;
 };
 
-export function useProxyTestKit(): () => ProxyTestKit {
+/** `options` go to the proxy server (on top of the kit's port, host, allow-list and retry delays). */
+export function useProxyTestKit(options: ProxyServerOptions = {}): () => ProxyTestKit {
   useTestDatabase();
   let kit: ProxyTestKit | undefined;
   beforeAll(async () => {
@@ -31,7 +32,7 @@ export function useProxyTestKit(): () => ProxyTestKit {
       data: { organizationId: org.id, name: "Support", slug: "support", openaiUpstream: upstream.url, anthropicUpstream: upstream.url },
     });
     const { key } = await createApiKey({ projectId: project.id, name: "proxy tests" });
-    const proxy = await startProxyServer({ port: 0, host: "127.0.0.1", allowlist: upstream.url, logRetryDelaysMs: [20, 50] });
+    const proxy = await startProxyServer({ logRetryDelaysMs: [20, 50], ...options, port: 0, host: "127.0.0.1", allowlist: upstream.url });
     kit = { upstream, proxy, proxyUrl: `http://127.0.0.1:${proxy.port}`, projectId: project.id, organizationId: org.id, key };
   });
   afterAll(async () => {
