@@ -2,12 +2,17 @@
 // decisions users take on them (accept, dismiss with a reason, snooze until a date, reopen), and the
 // waterfall of what the open ones would save together (combineFindings, no double counting).
 // Every query is scoped to one project.
+//
+// A finding's evidence holds the ids of the calls it acts on (up to the analyses' load limit, so
+// hundreds of thousands across a project). Pages never need them, so rows are read without them; the
+// waterfall needs them only when the set of open findings changes, and its per-lever savings are kept
+// per set (they do not depend on the current spend), so a page load reads no id lists at all.
+import { createHash } from "node:crypto";
 import type { LeverFinding } from "../analysis/types";
 import { roleAtLeast, type Role } from "../auth/roles";
-import { db, getPool } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import { getPool } from "../db/client";
 import { ForbiddenError, NotFoundError, ValidationError } from "../http/errors";
-import { combineFindings, LEVER_ORDER, type Projection } from "./combine";
+import { LEVER_ORDER, leverSavings, projectSavings, type LeverSavings, type Projection } from "./combine";
 import { currentMonthlySpend, type MonthlySpend } from "./spend";
 
 export type FindingStatus = "open" | "accepted" | "dismissed" | "snoozed";
@@ -37,12 +42,46 @@ export type FindingView = {
   updatedAt: string;
 };
 
+/** A Finding row as read here: evidence without `callIds`, and their number. */
+export type StoredFinding = {
+  id: string;
+  projectId: string;
+  runId: string | null;
+  lever: string;
+  title: string;
+  scope: unknown;
+  monthlySavingsUsd: number;
+  savingsLowUsd: number | null;
+  savingsHighUsd: number | null;
+  confidence: string | null;
+  evidence: unknown;
+  callCount: number | null;
+  howToApply: unknown;
+  status: string;
+  dismissReason: string | null;
+  snoozedUntil: Date | null;
+  acceptedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
 const LEVERS = new Set<string>(LEVER_ORDER);
 
-type FindingRow = Prisma.FindingGetPayload<object>;
+const SELECT_FINDING = `SELECT id, "projectId", "runId", lever, title, scope, "monthlySavingsUsd", "savingsLowUsd", "savingsHighUsd", confidence,
+  evidence - 'callIds' AS evidence,
+  CASE WHEN jsonb_typeof(evidence->'callIds') = 'array' THEN jsonb_array_length(evidence->'callIds') END AS "callCount",
+  "howToApply", status, "dismissReason", "snoozedUntil", "acceptedAt", "createdAt", "updatedAt"
+  FROM "Finding"`;
+
+const ORDER_FINDINGS = `ORDER BY "monthlySavingsUsd" DESC, "savingsHighUsd" DESC NULLS LAST, id ASC`;
+
+async function selectFindings(where: string, args: unknown[]): Promise<StoredFinding[]> {
+  const { rows } = await getPool().query<StoredFinding>(`${SELECT_FINDING} WHERE ${where} ${ORDER_FINDINGS}`, args);
+  return rows;
+}
 
 /** The status a user sees: a snooze ends by itself when its date has passed. */
-export function effectiveStatus(row: Pick<FindingRow, "status" | "snoozedUntil">, now: Date): FindingStatus {
+export function effectiveStatus(row: { status: string; snoozedUntil: Date | null }, now: Date): FindingStatus {
   if (row.status === "snoozed" && (!row.snoozedUntil || row.snoozedUntil <= now)) return "open";
   return (["open", "accepted", "dismissed", "snoozed"] as const).includes(row.status as FindingStatus) ? (row.status as FindingStatus) : "open";
 }
@@ -55,12 +94,15 @@ function finite(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
+type LeverFields = { lever: string; title: string; scope: unknown; monthlySavingsUsd: number; savingsLowUsd: number | null; savingsHighUsd: number | null; confidence: string | null; evidence: unknown; howToApply: unknown };
+
 /**
  * A stored finding back in the form combineFindings takes. executeAnalysisRun keeps the lever's
- * affected spend, savings share and call ids in the evidence; a row without them (written by hand or an
- * older run) acts as a block whose whole affected spend is its stated saving.
+ * affected spend, savings share and call ids in the evidence (ids may also be passed apart); a row
+ * without them (written by hand or an older run) acts as a block whose whole affected spend is its
+ * stated saving.
  */
-export function toLeverFinding(row: Pick<FindingRow, "lever" | "title" | "scope" | "monthlySavingsUsd" | "savingsLowUsd" | "savingsHighUsd" | "confidence" | "evidence" | "howToApply">): LeverFinding {
+export function toLeverFinding(row: LeverFields, callIdsApart?: string[]): LeverFinding {
   const evidence = asObject(row.evidence);
   const usd = row.monthlySavingsUsd;
   const low = row.savingsLowUsd ?? usd;
@@ -72,12 +114,12 @@ export function toLeverFinding(row: Pick<FindingRow, "lever" | "title" | "scope"
     affected = Math.max(high, usd, 0);
     share = affected > 0 ? { point: usd / affected, low: low / affected, high: high / affected } : { point: 0, low: 0, high: 0 };
   }
-  const callIds = Array.isArray(evidence.callIds) ? evidence.callIds.filter((x): x is string => typeof x === "string") : undefined;
-  const scope = asObject(row.scope) as LeverFinding["scope"];
+  const rawIds = callIdsApart ?? evidence.callIds;
+  const callIds = Array.isArray(rawIds) ? rawIds.filter((x): x is string => typeof x === "string") : undefined;
   return {
     lever: (LEVERS.has(row.lever) ? row.lever : "compress") as Lever,
     title: row.title,
-    scope,
+    scope: asObject(row.scope) as LeverFinding["scope"],
     callIds: callIds && callIds.length > 0 ? callIds : undefined,
     affectedMonthlyCostUsd: affected,
     savingsShare: { point: share.point ?? 0, low: share.low ?? share.point ?? 0, high: share.high ?? share.point ?? 0 },
@@ -88,8 +130,8 @@ export function toLeverFinding(row: Pick<FindingRow, "lever" | "title" | "scope"
   };
 }
 
-export function toFindingView(row: FindingRow, now: Date): FindingView {
-  const { callIds, affectedMonthlyCostUsd, ...evidence } = asObject(row.evidence);
+export function toFindingView(row: StoredFinding, now: Date): FindingView {
+  const { callIds: _ids, affectedMonthlyCostUsd, ...evidence } = asObject(row.evidence);
   return {
     id: row.id,
     runId: row.runId,
@@ -101,7 +143,7 @@ export function toFindingView(row: FindingRow, now: Date): FindingView {
     savingsHighUsd: row.savingsHighUsd,
     confidence: row.confidence,
     evidence,
-    callCount: Array.isArray(callIds) ? callIds.length : null,
+    callCount: row.callCount === null || row.callCount === undefined ? null : Number(row.callCount),
     affectedMonthlyCostUsd: finite(affectedMonthlyCostUsd),
     howToApply: row.howToApply ? ({ summary: "", ...asObject(row.howToApply) } as LeverFinding["howToApply"]) : null,
     status: effectiveStatus(row, now),
@@ -114,7 +156,7 @@ export function toFindingView(row: FindingRow, now: Date): FindingView {
 }
 
 /** What makes two findings of different runs "the same recommendation" (titles carry numbers that move). */
-export function findingIdentity(row: Pick<FindingRow, "lever" | "scope" | "evidence">): string {
+export function findingIdentity(row: { lever: string; scope: unknown; evidence: unknown }): string {
   const s = asObject(row.scope);
   const kind = asObject(row.evidence).kind;
   return JSON.stringify([row.lever, s.feature ?? null, s.model ?? null, s.promptHash ?? null, typeof kind === "string" ? kind : null]);
@@ -126,38 +168,71 @@ export function findingIdentity(row: Pick<FindingRow, "lever" | "scope" | "evide
  * (dismissed, accepted, snoozed) carries over to the new row of the same recommendation, so a dismissed
  * finding does not come back on the next run.
  */
-export async function currentFindings(projectId: string): Promise<FindingRow[]> {
+export async function currentFindings(projectId: string): Promise<StoredFinding[]> {
   const { rows: latest } = await getPool().query<{ id: string }>(
     `SELECT DISTINCT ON (kind) id FROM "AnalysisRun" WHERE "projectId" = $1 AND status = 'succeeded' ORDER BY kind, "finishedAt" DESC NULLS LAST, "createdAt" DESC`,
     [projectId],
   );
   const runIds = latest.map((r) => r.id);
-  const rows = await db.finding.findMany({
-    where: { projectId, OR: [{ runId: null }, { runId: { in: runIds } }] },
-    orderBy: [{ monthlySavingsUsd: "desc" }, { savingsHighUsd: "desc" }, { id: "asc" }],
-  });
+  const rows = await selectFindings(`"projectId" = $1 AND ("runId" IS NULL OR "runId" = ANY($2::text[]))`, [projectId, runIds]);
   const undecided = rows.filter((r) => r.status === "open" && r.runId !== null);
   if (undecided.length === 0) return rows;
-  const decided = await db.finding.findMany({
-    where: { projectId, status: { in: ["accepted", "dismissed", "snoozed"] }, NOT: { runId: { in: runIds } } },
-    orderBy: { updatedAt: "desc" },
-  });
+  const { rows: decided } = await getPool().query<{ lever: string; scope: unknown; evidence: unknown; status: string; dismissReason: string | null; snoozedUntil: Date | null; acceptedAt: Date | null }>(
+    `SELECT lever, scope, jsonb_build_object('kind', evidence->'kind') AS evidence, status, "dismissReason", "snoozedUntil", "acceptedAt"
+       FROM "Finding" WHERE "projectId" = $1 AND status IN ('accepted', 'dismissed', 'snoozed') AND ("runId" IS NULL OR NOT ("runId" = ANY($2::text[])))
+      ORDER BY "updatedAt" DESC`,
+    [projectId, runIds],
+  );
   if (decided.length === 0) return rows;
-  const byIdentity = new Map<string, FindingRow>();
+  const byIdentity = new Map<string, (typeof decided)[number]>();
   for (const d of decided) if (!byIdentity.has(findingIdentity(d))) byIdentity.set(findingIdentity(d), d);
-  const out: FindingRow[] = [];
+  const out: StoredFinding[] = [];
   for (const r of rows) {
     const prior = r.status === "open" && r.runId !== null ? byIdentity.get(findingIdentity(r)) : undefined;
     if (!prior) {
       out.push(r);
       continue;
     }
-    const data = { status: prior.status, dismissReason: prior.dismissReason, snoozedUntil: prior.snoozedUntil, acceptedAt: prior.acceptedAt };
     // Conditional on still being open: a concurrent decision on the new row wins.
-    const res = await db.finding.updateMany({ where: { id: r.id, projectId, status: "open" }, data });
-    out.push(res.count === 1 ? { ...r, ...data } : r);
+    const res = await getPool().query(
+      `UPDATE "Finding" SET status = $3, "dismissReason" = $4, "snoozedUntil" = $5, "acceptedAt" = $6, "updatedAt" = now()
+        WHERE id = $1 AND "projectId" = $2 AND status = 'open'`,
+      [r.id, projectId, prior.status, prior.dismissReason, prior.snoozedUntil, prior.acceptedAt],
+    );
+    out.push(res.rowCount === 1 ? { ...r, status: prior.status, dismissReason: prior.dismissReason, snoozedUntil: prior.snoozedUntil, acceptedAt: prior.acceptedAt } : r);
   }
   return out;
+}
+
+// ---------------------------------------------------------------- the waterfall of open findings
+
+/** Per-lever savings by set of open findings (rows are immutable but for their status). */
+const savingsBySet = new Map<string, LeverSavings[]>();
+const SAVINGS_CACHE_ENTRIES = 64;
+
+/** Per-lever savings of these open findings, reading their call ids only when this set is new. */
+export async function openFindingsSavings(projectId: string, open: StoredFinding[]): Promise<LeverSavings[]> {
+  const ids = open.map((r) => r.id).sort();
+  const key = createHash("sha256").update(projectId).update("\u0000").update(ids.join(",")).digest("hex");
+  const hit = savingsBySet.get(key);
+  if (hit) {
+    savingsBySet.delete(key);
+    savingsBySet.set(key, hit); // most recently used last
+    return hit;
+  }
+  const withIds = open.filter((r) => (r.callCount ?? 0) > 0).map((r) => r.id);
+  const idLists = new Map<string, string[]>();
+  if (withIds.length > 0) {
+    const { rows } = await getPool().query<{ id: string; ids: unknown }>(
+      `SELECT id, evidence->'callIds' AS ids FROM "Finding" WHERE "projectId" = $1 AND id = ANY($2::text[])`,
+      [projectId, withIds],
+    );
+    for (const r of rows) if (Array.isArray(r.ids)) idLists.set(r.id, r.ids as string[]);
+  }
+  const levers = leverSavings(open.map((r) => toLeverFinding(r, idLists.get(r.id) ?? [])));
+  savingsBySet.set(key, levers);
+  if (savingsBySet.size > SAVINGS_CACHE_ENTRIES) savingsBySet.delete(savingsBySet.keys().next().value!);
+  return levers;
 }
 
 export type SavingsSummary = {
@@ -171,7 +246,7 @@ export type SavingsSummary = {
 export async function getSavingsSummary(projectId: string, now: Date = new Date()): Promise<SavingsSummary> {
   const [spend, rows] = await Promise.all([currentMonthlySpend(projectId, now), currentFindings(projectId)]);
   const open = rows.filter((r) => effectiveStatus(r, now) === "open");
-  const projection = combineFindings(spend.monthlyUsd, open.map(toLeverFinding));
+  const projection = projectSavings(spend.monthlyUsd, await openFindingsSavings(projectId, open));
   const findings = rows.map((r) => toFindingView(r, now));
   const counts: Record<FindingStatus, number> = { open: 0, accepted: 0, dismissed: 0, snoozed: 0 };
   for (const f of findings) counts[f.status]++;
@@ -179,16 +254,20 @@ export async function getSavingsSummary(projectId: string, now: Date = new Date(
 }
 
 export async function getFinding(projectId: string, findingId: string, now: Date = new Date()): Promise<FindingView> {
-  const row = await db.finding.findFirst({ where: { id: findingId, projectId } });
+  const [row] = await selectFindings(`id = $1 AND "projectId" = $2`, [findingId, projectId]);
   if (!row) throw new NotFoundError("Finding not found.");
   return toFindingView(row, now);
 }
 
-/** The ids of the calls a finding acts on (kept out of FindingView), for the drill-down. */
+/** The first ids of the calls a finding acts on (kept out of FindingView), for the drill-down. */
 export async function findingCallIds(projectId: string, findingId: string, limit = 50): Promise<string[]> {
-  const row = await db.finding.findFirst({ where: { id: findingId, projectId }, select: { evidence: true } });
-  if (!row) throw new NotFoundError("Finding not found.");
-  const ids = asObject(row.evidence).callIds;
+  const { rows } = await getPool().query<{ ids: unknown }>(
+    `SELECT CASE WHEN jsonb_typeof(evidence->'callIds') = 'array' THEN jsonb_path_query_array(evidence->'callIds', ('$[0 to ' || $3::int || ']')::jsonpath) END AS ids
+       FROM "Finding" WHERE id = $1 AND "projectId" = $2`,
+    [findingId, projectId, Math.max(limit - 1, 0)],
+  );
+  if (rows.length === 0) throw new NotFoundError("Finding not found.");
+  const ids = rows[0].ids;
   return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === "string").slice(0, limit) : [];
 }
 
@@ -227,10 +306,15 @@ export function parseDecision(body: Record<string, unknown>, now: Date = new Dat
 export async function decideFinding(input: { projectId: string; findingId: string; decision: Decision; actorRole: Role; now?: Date }): Promise<FindingView> {
   if (!roleAtLeast(input.actorRole, "MEMBER")) throw new ForbiddenError("Viewers cannot change recommendations.");
   const now = input.now ?? new Date();
-  const row = await db.finding.findFirst({ where: { id: input.findingId, projectId: input.projectId } });
+  const pool = getPool();
+  const { rows } = await pool.query<{ id: string; lever: string; scope: unknown; evidence: unknown; status: string; acceptedAt: Date | null }>(
+    `SELECT id, lever, scope, jsonb_build_object('kind', evidence->'kind') AS evidence, status, "acceptedAt" FROM "Finding" WHERE id = $1 AND "projectId" = $2`,
+    [input.findingId, input.projectId],
+  );
+  const row = rows[0];
   if (!row) throw new NotFoundError("Finding not found.");
   const d = input.decision;
-  const data: Prisma.FindingUpdateManyMutationInput =
+  const next =
     d.action === "accept"
       ? { status: "accepted", acceptedAt: row.status === "accepted" && row.acceptedAt ? row.acceptedAt : now, dismissReason: null, snoozedUntil: null }
       : d.action === "dismiss"
@@ -238,12 +322,17 @@ export async function decideFinding(input: { projectId: string; findingId: strin
         : d.action === "snooze"
           ? { status: "snoozed", snoozedUntil: d.until, dismissReason: null, acceptedAt: null }
           : { status: "open", dismissReason: null, snoozedUntil: null, acceptedAt: null };
-  await db.finding.updateMany({ where: { id: row.id, projectId: input.projectId }, data });
   // The same recommendation from earlier runs follows, so currentFindings never carries an older
   // decision over this one (a reopened finding stays open after the next run).
-  const siblings = await db.finding.findMany({ where: { projectId: input.projectId, lever: row.lever, NOT: { id: row.id } }, select: { id: true, lever: true, scope: true, evidence: true } });
-  const same = siblings.filter((s) => findingIdentity(s) === findingIdentity(row)).map((s) => s.id);
-  if (same.length > 0) await db.finding.updateMany({ where: { id: { in: same }, projectId: input.projectId }, data });
-  const updated = await db.finding.findFirstOrThrow({ where: { id: row.id, projectId: input.projectId } });
-  return toFindingView(updated, now);
+  const { rows: siblings } = await pool.query<{ id: string; lever: string; scope: unknown; evidence: unknown }>(
+    `SELECT id, lever, scope, jsonb_build_object('kind', evidence->'kind') AS evidence FROM "Finding" WHERE "projectId" = $1 AND lever = $2 AND id <> $3`,
+    [input.projectId, row.lever, row.id],
+  );
+  const ids = [row.id, ...siblings.filter((s) => findingIdentity(s) === findingIdentity(row)).map((s) => s.id)];
+  await pool.query(
+    `UPDATE "Finding" SET status = $3, "dismissReason" = $4, "snoozedUntil" = $5, "acceptedAt" = $6, "updatedAt" = now()
+      WHERE "projectId" = $1 AND id = ANY($2::text[])`,
+    [input.projectId, ids, next.status, next.dismissReason, next.snoozedUntil, next.acceptedAt],
+  );
+  return getFinding(input.projectId, row.id, now);
 }

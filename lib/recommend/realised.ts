@@ -10,7 +10,7 @@
 // The scope is the finding's feature (or its model when it has no feature). A right-size or distil
 // changes the model by design, so those are measured on the feature alone.
 import { findingIdentity, type Lever } from "./findings";
-import { db, getPool } from "../db/client";
+import { getPool } from "../db/client";
 
 export type RealisedMethod = "per_request" | "spend_rate";
 
@@ -120,12 +120,12 @@ export async function measureRealised(
 
 /** Every accepted finding of the project, measured against the spend after it was accepted. */
 export async function realisedSavings(projectId: string, now: Date = new Date()): Promise<RealisedSummary> {
-  const accepted = await db.finding.findMany({
-    where: { projectId, status: "accepted", acceptedAt: { not: null } },
-    orderBy: [{ acceptedAt: "asc" }, { createdAt: "desc" }],
-    select: { id: true, lever: true, title: true, scope: true, evidence: true, monthlySavingsUsd: true, acceptedAt: true },
-    take: 500,
-  });
+  const { rows: accepted } = await getPool().query<{ id: string; lever: string; title: string; scope: unknown; evidence: unknown; monthlySavingsUsd: number; acceptedAt: Date }>(
+    `SELECT id, lever, title, scope, jsonb_build_object('kind', evidence->'kind') AS evidence, "monthlySavingsUsd", "acceptedAt"
+       FROM "Finding" WHERE "projectId" = $1 AND status = 'accepted' AND "acceptedAt" IS NOT NULL
+      ORDER BY "acceptedAt" ASC, "createdAt" DESC LIMIT 500`,
+    [projectId],
+  );
   // One recommendation accepted once, even when later runs produced it again (same identity).
   const seen = new Set<string>();
   const unique = accepted.filter((f) => {
@@ -134,7 +134,8 @@ export async function realisedSavings(projectId: string, now: Date = new Date())
     seen.add(key);
     return true;
   });
-  const items = await Promise.all(unique.slice(0, 100).map((f) => measureRealised(projectId, { ...f, acceptedAt: f.acceptedAt! }, now)));
+  // Newest first on the page.
+  const items = await Promise.all(unique.reverse().slice(0, 100).map((f) => measureRealised(projectId, f, now)));
   const measured = items.filter((i) => i.state === "measured");
   return {
     items,
