@@ -384,6 +384,7 @@ export async function writeEvents(ctx: WriteContext, events: IngestEvent[]): Pro
   const blobsJson = toPgJson([...blobs.values()]);
   const client = await getPool().connect();
   let inserted: PreparedCall[] | null = null;
+  let failed = false;
   try {
     for (let attempt = 0; inserted === null; attempt++) {
       try {
@@ -391,11 +392,15 @@ export async function writeEvents(ctx: WriteContext, events: IngestEvent[]): Pro
       } catch (err) {
         // 23505: an id is already stored (resend, or a concurrent writer); 40P01: deadlock (e.g. with a backfill).
         const retryable = sqlState(err) === "23505" || sqlState(err) === "40P01";
-        if (!retryable || attempt >= 2) throw err;
+        if (!retryable || attempt >= 2) {
+          failed = true;
+          throw err;
+        }
       }
     }
   } finally {
-    client.release();
+    // A connection that failed in a way we did not expect is discarded rather than reused.
+    client.release(failed);
   }
   rememberBlobs(ctx.projectId, blobs.keys());
   const insertedIds = inserted.map((p) => p.row.eventId);
