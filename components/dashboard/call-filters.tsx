@@ -14,6 +14,7 @@ export type CallFilterValues = {
   status: string;
   minCost: string;
   maxCost: string;
+  unpriced: string;
   q: string;
 };
 
@@ -57,6 +58,7 @@ export function CallFilters(props: { values: CallFilterValues; models: string[];
       ["status", v.status],
       ["minCost", v.minCost],
       ["maxCost", v.maxCost],
+      ["unpriced", v.unpriced],
       ["q", v.q],
     ];
     for (const [k, val] of entries) if (val.trim()) q.set(k, val.trim());
@@ -131,6 +133,13 @@ export function CallFilters(props: { values: CallFilterValues; models: string[];
           <label htmlFor="f-max">Max cost ($)</label>
           <input id="f-max" className="input" inputMode="decimal" value={v.maxCost} onChange={set("maxCost")} placeholder="any" />
         </div>
+        <div className="field">
+          <label htmlFor="f-unpriced">Price</label>
+          <select id="f-unpriced" className="select" value={v.unpriced} onChange={set("unpriced")}>
+            <option value="">Any</option>
+            <option value="1">Unpriced only</option>
+          </select>
+        </div>
         <div className="field" style={{ gridColumn: "span 2" }}>
           <label htmlFor="f-q">Search text</label>
           <input id="f-q" className="input" type="search" value={v.q} onChange={set("q")} placeholder="in answers, or an exact event id" />
@@ -145,7 +154,7 @@ export function CallFilters(props: { values: CallFilterValues; models: string[];
           className="btn btn-secondary"
           onClick={() => {
             setPeriod("");
-            setV({ from: "", to: "", model: "", feature: "", endUser: "", status: "", minCost: "", maxCost: "", q: "" });
+            setV({ from: "", to: "", model: "", feature: "", endUser: "", status: "", minCost: "", maxCost: "", unpriced: "", q: "" });
             router.push(pathname);
           }}
         >

@@ -14,7 +14,7 @@ import { loadProjectPage } from "@/lib/orgs/page-loaders";
 export const metadata: Metadata = { title: "Calls" };
 
 const PAGE_SIZE = 50;
-const FILTER_KEYS = ["from", "to", "model", "feature", "endUser", "status", "minCost", "maxCost", "q"] as const;
+const FILTER_KEYS = ["from", "to", "model", "feature", "endUser", "status", "minCost", "maxCost", "unpriced", "q"] as const;
 
 /** Distinct models, features and users of the last 90 days, from the rollup, for the filter suggestions. */
 async function facets(projectId: string) {

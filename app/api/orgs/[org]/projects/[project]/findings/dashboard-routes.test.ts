@@ -2,8 +2,13 @@
 // handlers on a real database: roles (a VIEWER reads but changes nothing, the demo loader is ADMIN+),
 // tenant isolation (a member of another organization gets 404 everywhere, and nothing changes), the
 // waterfall moving after a dismiss, keyset pages and the CSV of a filtered view.
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-dashboard-routes-0123456789";
+// Invitations below are emailed to the .eml outbox: keep those files out of the working tree.
+process.env.SPENDLENS_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), "sl-dashboard-routes-"));
 delete process.env.REDIS_URL; // "run now" goes to the in-process queue (a Job row) in this test
 
 import type { LeverFinding } from "@/lib/analysis/types";
