@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { formatDateTime } from "@/components/format";
 import { ApiKeysPanel } from "@/components/settings/api-keys-panel";
+import { DistilledModelsPanel } from "@/components/settings/distilled-models";
 import { MembersPanel } from "@/components/settings/members-panel";
 import { RenameForm } from "@/components/settings/rename-form";
 import { requireSession } from "@/lib/auth/guards";
@@ -51,6 +52,8 @@ export default async function ProjectSettingsPage({ params }: { params: Promise<
           }))}
         />
       </section>
+
+      <DistilledModelsPanel projectId={data.project.id} url={`${apiBase}/distilled`} canManage={data.canManage} timeZone={tz} />
 
       <section className="card" aria-labelledby="members-heading">
         <div className="card-head">

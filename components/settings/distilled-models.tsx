@@ -1,0 +1,90 @@
+// Distilled models of the project (issue 9): each version the distillation analysis trained, how it
+// measured on the calls it never saw, and the switch that lets the proxy answer its feature with it.
+// Rendered on the server (dates in the organization's time zone); the switch is a small client part.
+import { listDistilledModels, type DistilledModelView } from "@/lib/analysis/distill/models";
+import { formatDateTime } from "../format";
+import { DistilledModelToggle } from "./distilled-model-toggle";
+
+type Measured = { share: number | null; agreement: number | null; agreementLow: number | null; recommended: boolean | null };
+
+/** The figures worth showing from a model's stored evaluation (its shape is the job's, read defensively). */
+function measured(metrics: unknown): Measured {
+  const m = (metrics ?? {}) as { atThreshold?: { share?: { point?: unknown }; agreement?: { point?: unknown }; agreementWilson?: { low?: unknown } } | null; recommended?: unknown };
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  return {
+    share: num(m.atThreshold?.share?.point),
+    agreement: num(m.atThreshold?.agreement?.point),
+    agreementLow: num(m.atThreshold?.agreementWilson?.low),
+    recommended: typeof m.recommended === "boolean" ? m.recommended : null,
+  };
+}
+
+const percent = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
+
+export async function DistilledModelsPanel(props: { projectId: string; url: string; canManage: boolean; timeZone: string }) {
+  const models: DistilledModelView[] = await listDistilledModels(props.projectId);
+  return (
+    <section className="card" aria-labelledby="distilled-heading">
+      <div className="card-head">
+        <h2 id="distilled-heading">Distilled models</h2>
+        <span className="muted small">
+          Small local models trained on this project&apos;s own classification calls. When one is on, the proxy answers its feature&apos;s confident calls itself ($0) and sends the others, plus a small audit share, to the LLM.
+        </span>
+      </div>
+      {!props.canManage ? <p className="muted small">Only admins and owners can turn a model on or off.</p> : null}
+      <div className="table-wrap">
+        <table className="table" data-testid="distilled-models-table">
+          <thead>
+            <tr>
+              <th>Feature</th>
+              <th>Version</th>
+              <th>Trained</th>
+              <th title="Share of unseen calls the model answered at its threshold">Answers locally</th>
+              <th title="Agreement with the LLM's answers on unseen calls (95% lower bound)">Agreement</th>
+              <th>Threshold</th>
+              <th>Status</th>
+              {props.canManage ? <th aria-label="Actions" /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {models.length === 0 ? (
+              <tr>
+                <td colSpan={props.canManage ? 8 : 7} className="muted">
+                  No distilled models yet. The distillation analysis trains one for a feature whose calls pick answers from a small label set.
+                </td>
+              </tr>
+            ) : (
+              models.map((m) => {
+                const fig = measured(m.metrics);
+                return (
+                  <tr key={m.id}>
+                    <td>
+                      <code>{m.feature || "(no feature)"}</code>
+                    </td>
+                    <td>v{m.version}</td>
+                    <td>{formatDateTime(m.createdAt, props.timeZone)}</td>
+                    <td>{percent(fig.share)}</td>
+                    <td>
+                      {percent(fig.agreement)}
+                      {fig.agreementLow !== null ? <span className="muted small"> (≥ {percent(fig.agreementLow)})</span> : null}
+                    </td>
+                    <td>{m.threshold.toFixed(3)}</td>
+                    <td>
+                      {m.enabled ? <span className="badge badge-ok">On</span> : <span className="badge badge-off">Off</span>}
+                      {fig.recommended === false ? <span className="muted small"> not recommended</span> : null}
+                    </td>
+                    {props.canManage ? (
+                      <td>
+                        <DistilledModelToggle url={`${props.url}/${m.id}`} enabled={m.enabled} feature={m.feature} version={m.version} />
+                      </td>
+                    ) : null}
+                  </tr>
+                );
+              })
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
