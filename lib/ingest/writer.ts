@@ -15,7 +15,7 @@ import { loadOrgPricing, type OrgPricing } from "./price-overrides";
 import { extractStaticPrompt } from "./prompts";
 import { redactEvent } from "./redact";
 import { BinaryCopyWriter, copyFrom } from "./pg-copy";
-import { aggregateRollups, LATENCY_BUCKET_COUNT } from "./rollup";
+import { aggregateRollups, LATENCY_BUCKET_COUNT, type RollupInput } from "./rollup";
 import { bodyMaxChars, capJsonSize } from "./truncate";
 
 export type IngestSource = "sdk" | "proxy" | "api" | "otlp" | "import" | "demo" | "replay";
@@ -331,6 +331,21 @@ async function insertOnConflict(client: pg.PoolClient, ctx: WriteContext, prepar
   return prepared.filter((p) => inserted.has(p.row.eventId));
 }
 
+function rollupInput({ row, normalised }: PreparedCall): RollupInput {
+  return {
+    timestamp: normalised.timestamp,
+    model: row.model,
+    feature: row.feature,
+    endUser: row.endUser,
+    status: row.status,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    cachedInputTokens: row.cachedInputTokens,
+    costUsd: row.costUsd,
+    latencyMs: row.latencyMs,
+  };
+}
+
 async function writeInTransaction(
   client: pg.PoolClient,
   ctx: WriteContext,
@@ -342,7 +357,7 @@ async function writeInTransaction(
   try {
     const inserted = await insert(client, ctx, prepared);
     // Replayed calls are stored but never rolled up as spend.
-    const rollups = ctx.source === "replay" ? [] : aggregateRollups(inserted.map((p) => ({ ...p.row, timestamp: p.normalised.timestamp })));
+    const rollups = ctx.source === "replay" ? [] : aggregateRollups(inserted.map(rollupInput));
     await client.query(FINISH_SQL, [ctx.projectId, blobsJson, toPgJson(rollups)]);
     await client.query("COMMIT");
     return inserted;
