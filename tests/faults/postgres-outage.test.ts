@@ -3,31 +3,23 @@
 // test's own, which is stopped for real (pg_ctl stop -m fast) and started again. Meanwhile the API must
 // answer 503 + Retry-After (never 500), the SDK must buffer and retry, and afterwards the database must
 // hold every event exactly once (and the hourly rollup must count each once).
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, getPool } from "../../lib/db/client";
 import { generateDemoEvents } from "../../lib/demo/generate";
-import { handleIngestRequest } from "../../lib/ingest/http";
-import { toNodeListener } from "../../lib/ingest/node-http";
+import type { SpendlensStats } from "../../sdk/src/index";
 import { resetIngestRateLimits } from "../../lib/ingest/rate-limit";
 import { createProjectWithKey, type ProjectFixture } from "../../lib/ingest/test-fixtures";
-import { Spendlens, type SpendlensError } from "../../sdk/src/index";
+import { startRecordingIngestServer, startSdkLoad, type RecordingIngestServer } from "./support/ingest-load";
 import { missingFaultBinaries, startOwnPostgres, type OwnPostgres } from "./support/services";
 
 const missing = missingFaultBinaries();
 if (missing) console.warn(`[faults] skipping the Postgres outage test: ${missing}`);
 
 const OUTAGE_MS = 10_000;
-const EVENTS_PER_TICK = 20;
-const TICK_MS = 100; // 200 events/s
 
 let pg: OwnPostgres | undefined;
-let server: http.Server | undefined;
+let ingest: RecordingIngestServer | undefined;
 let project: ProjectFixture;
-let baseUrl = "";
-/** Every answer the ingest API gave, with the time it gave it. */
-const answers: Array<{ at: number; status: number; retryAfter: string | null }> = [];
 
 beforeAll(async () => {
   if (missing) return;
@@ -37,25 +29,11 @@ beforeAll(async () => {
   process.env.INGEST_RATE_LIMIT_EVENTS_PER_SEC = "1000000";
   resetIngestRateLimits();
   project = await createProjectWithKey("pg-outage");
-  const listener = toNodeListener(handleIngestRequest);
-  server = http.createServer((req, res) => {
-    // Headers given to writeHead are not readable back with getHeader: note them on the way out.
-    const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string>) => http.ServerResponse;
-    res.writeHead = ((status: number, headers?: Record<string, string>) => {
-      answers.push({ at: Date.now(), status, retryAfter: headers?.["retry-after"] ?? null });
-      return writeHead(status, headers);
-    }) as typeof res.writeHead;
-    listener(req, res);
-  });
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ingest = await startRecordingIngestServer();
 }, 120_000);
 
 afterAll(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-  }
+  await ingest?.close();
   await closeDb();
   await pg?.destroy();
 }, 120_000);
@@ -64,27 +42,12 @@ describe("Postgres outage during steady ingest", () => {
   it.skipIf(!!missing)(
     `answers 503 while the database is down ${OUTAGE_MS / 1000} s, and afterwards holds every event exactly once`,
     async () => {
-      const errors: SpendlensError[] = [];
-      const sl = new Spendlens({
-        apiKey: project.key,
-        baseUrl,
-        flushAt: 100,
-        flushIntervalMs: 200,
-        flushOnExit: false,
-        backoff: { initialDelayMs: 200, maxDelayMs: 2_000 },
-        onError: (e) => errors.push(e),
-      });
-      const events = [...generateDemoEvents({ count: 4_000, seed: 9101, end: new Date() })];
-      const sent: string[] = [];
-      let next = 0;
-      const produce = () => {
-        for (let i = 0; i < EVENTS_PER_TICK && next < events.length; i++) {
-          const e = events[next++];
-          sent.push(e.id);
-          sl.log(e);
-        }
-      };
-      const ticker = setInterval(produce, TICK_MS);
+      // 200 demo events a second through the SDK's beacon.
+      const load = startSdkLoad({ apiKey: project.key, baseUrl: ingest!.url, perTick: 20, tickMs: 100, total: 4_000, seed: 9101, end: new Date() });
+      const { sent, errors } = load;
+      const events = [...generateDemoEvents({ count: 10, seed: 9102, end: new Date() })];
+      const baseUrl = ingest!.url;
+      const answers = ingest!.answers;
       const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
       // Steady state first: traffic is flowing into the database.
@@ -96,10 +59,10 @@ describe("Postgres outage during steady ingest", () => {
       const downAt = Date.now(); // shutdown complete: from here on nothing can be written
       // Probe the API directly once a second while it is down (the SDK paces itself by Retry-After).
       const probes: Array<{ status: number; ms: number }> = [];
-      let midOutage: ReturnType<typeof sl.stats> | null = null;
+      let midOutage: SpendlensStats | null = null;
       for (let i = 0; i < OUTAGE_MS / 1000; i++) {
         const t0 = Date.now();
-        const probe = { ...events[events.length - 1 - i], id: `probe-${i}` };
+        const probe = { ...events[i], id: `probe-${i}` };
         const res = await fetch(`${baseUrl}/api/v1/ingest`, {
           method: "POST",
           headers: { authorization: `Bearer ${project.key}`, "content-type": "application/json" },
@@ -107,17 +70,15 @@ describe("Postgres outage during steady ingest", () => {
         });
         probes.push({ status: res.status, ms: Date.now() - t0 });
         await res.arrayBuffer();
-        if (i === 5) midOutage = sl.stats();
+        if (i === 5) midOutage = load.sdk.stats();
         await sleep(Math.max(0, downAt + (i + 1) * 1000 - Date.now()));
       }
       const upAt = Date.now(); // the restart begins: answers from here on may succeed again
       await pg!.start();
       await sleep(2_000);
-      clearInterval(ticker);
 
       // Everything queued in the SDK drains once the database is back.
-      const stats = await sl.flush(60_000);
-      await sl.shutdown(1_000);
+      const stats = await load.finish(60_000);
 
       // While down: every probe was answered 503 promptly (no hang), and the SDK held its events.
       expect(probes.map((p) => p.status)).toEqual(probes.map(() => 503));
