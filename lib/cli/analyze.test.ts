@@ -52,7 +52,7 @@ describe("spendlens analyze (the real bin)", () => {
   let report: SpendlensReport;
 
   beforeAll(async () => {
-    first = await run(process.execPath, [bin, "analyze", badFile, "--json=r1.json", "--out", "report.html"], { cwd: dir, maxBuffer: 1 << 26, timeout: 240_000 });
+    first = await run(process.execPath, [bin, "analyze", badFile, "--json=r1.json", "--out", "report.html", "--jobs", "2"], { cwd: dir, maxBuffer: 1 << 26, timeout: 240_000 });
     report = JSON.parse(readFileSync(path.join(dir, "r1.json"), "utf8"));
   }, 250_000);
 
@@ -98,6 +98,7 @@ describe("spendlens analyze (the real bin)", () => {
     expect(first.stderr).toMatch(/^read: started$/m);
     expect(first.stderr).toMatch(/^cache: done in [\d.]+ s/m);
     expect(first.stderr).not.toContain("\x1b[");
+    expect(first.stderr).toMatch(/^spendlens: analysed 2999 calls in [\d.]+ s \(CPU [\d.]+ s, peak memory \d+ MB, 2 threads\)$/m);
   });
 
   it("writes a self-contained HTML report with inline charts and nothing loaded from elsewhere", () => {
@@ -111,8 +112,9 @@ describe("spendlens analyze (the real bin)", () => {
     expect(html).not.toContain("<script>document.write");
   });
 
-  it("gives a byte-identical JSON report when run again on the same file", async () => {
-    await run(process.execPath, [bin, "analyze", badFile, "--json=r2.json", "--quiet"], { cwd: dir, maxBuffer: 1 << 26, timeout: 240_000 });
+  it("gives a byte-identical JSON report when run again on the same file, threaded or not", async () => {
+    // The first run used the default two threads (distillation and cache in a worker); this one uses one.
+    await run(process.execPath, [bin, "analyze", badFile, "--json=r2.json", "--quiet", "--jobs", "1"], { cwd: dir, maxBuffer: 1 << 26, timeout: 240_000 });
     const a = readFileSync(path.join(dir, "r1.json"));
     const b = readFileSync(path.join(dir, "r2.json"));
     expect(b.equals(a)).toBe(true);

@@ -15,7 +15,7 @@ describe("parseCommandLine", () => {
       timestamp: false,
     });
     expect(analyze(["analyze", "--json=out/r.json", "a.jsonl"]).json).toEqual({ to: "file", path: "out/r.json" });
-    expect(analyze(["analyse", "a.jsonl", "--only", "cache, batch,cache", "--seed", "7"])).toMatchObject({ only: ["cache", "batch"], seed: 7 });
+    expect(analyze(["analyse", "a.jsonl", "--only", "cache, batch,cache", "--seed", "7", "--jobs", "3"])).toMatchObject({ only: ["cache", "batch"], seed: 7, jobs: 3 });
   });
 
   it("reads the replay settings, the key only from the environment", () => {
@@ -35,6 +35,7 @@ describe("parseCommandLine", () => {
     [["summarise", "a.jsonl"], /unknown command "summarise"/],
     [["analyze", "a.jsonl", "--bogus"], /Unknown option '--bogus'/],
     [["analyze", "a.jsonl", "--seed", "x"], /--seed must be an integer/],
+    [["analyze", "a.jsonl", "--jobs", "0"], /--jobs must be an integer in \[1, 16\]/],
     [["analyze", "a.jsonl", "--only", "cache,magic"], /unknown: magic/],
     [["analyze", "a.jsonl", "--json", "--json=r.json"], /either --json/],
     [["analyze", "a.jsonl", "--json="], /needs a file name/],

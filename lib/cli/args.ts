@@ -1,5 +1,6 @@
 // Command line of `spendlens`: parsed strictly (an unknown flag or a bad value is an error naming it), so a
 // typo never silently runs a different analysis.
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { AnalysisName } from "../report/types";
 
@@ -17,6 +18,7 @@ Options:
   --out FILE.html        write a self-contained HTML report
   --only LIST            run only these analyses (comma-separated: modelfit,distill,bloat,cache,batch)
   --seed N               seed of the sampling and bootstrap (default 1)
+  --jobs N               threads: the heaviest analyses run beside the others (default: 2, or 1 on one core)
   --agreement-target X   answer agreement a cheaper model or prompt must reach (default 0.95)
   --cache-tolerance X    highest acceptable share of wrong cache answers (default 0.01)
   --timestamp            put the time of the run in the JSON (otherwise it is byte-identical across runs)
@@ -41,6 +43,8 @@ export type AnalyzeArgs = {
   htmlOut: string | null;
   only: AnalysisName[] | null;
   seed: number;
+  /** Threads to use (1 = everything in the main thread). */
+  jobs: number;
   agreementTarget: number | undefined;
   cacheTolerance: number | undefined;
   timestamp: boolean;
@@ -90,6 +94,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
         out: { type: "string" },
         only: { type: "string" },
         seed: { type: "string" },
+        jobs: { type: "string" },
         "agreement-target": { type: "string" },
         "cache-tolerance": { type: "string" },
         timestamp: { type: "boolean" },
@@ -125,6 +130,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     only = [...new Set(names)] as AnalysisName[];
   }
   const seed = numberFlag("seed", v.seed, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 31, "must be an integer in [0, 2^31)") ?? 1;
+  const jobs = numberFlag("jobs", v.jobs, (n) => Number.isInteger(n) && n >= 1 && n <= 16, "must be an integer in [1, 16]") ?? Math.min(2, availableParallelism());
   const agreementTarget = numberFlag("agreement-target", v["agreement-target"], (n) => n > 0 && n < 1, "must be a share in (0, 1)");
   const cacheTolerance = numberFlag("cache-tolerance", v["cache-tolerance"], (n) => n >= 0 && n < 1, "must be a share in [0, 1)");
 
@@ -162,6 +168,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     htmlOut: v.out ?? null,
     only,
     seed,
+    jobs,
     agreementTarget,
     cacheTolerance,
     timestamp: v.timestamp === true,

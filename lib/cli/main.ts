@@ -13,7 +13,7 @@ import type { AnalysisName } from "../report/types";
 import { parseCommandLine, USAGE, UsageError, type AnalyzeArgs } from "./args";
 import { InputFileError, loadCallsFromFiles } from "./load-calls";
 import { createProgress, type ProgressStream, type Stage } from "./progress";
-import { runAnalyses, type AnalysisOutcome, type ReplaySettings } from "./run-analyses";
+import { ANALYSIS_ORDER, analysisWindow, planJobs, runAnalyses, startAnalysisWorker, type AnalysisEvents, type AnalysisOutcome, type ReplaySettings } from "./run-analyses";
 
 export type CliIO = {
   stdout: ProgressStream;
@@ -66,6 +66,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 async function analyze(args: AnalyzeArgs, io: CliIO): Promise<number> {
+  const started = performance.now();
   const fail = (status: number, message: string) => {
     io.stderr.write(`spendlens: ${message}\n`);
     return status;
@@ -108,26 +109,37 @@ async function analyze(args: AnalyzeArgs, io: CliIO): Promise<number> {
     return fail(1, empty.length === loaded.files.filter((f) => f.kind === "events").length ? `nothing to analyse: ${empty.join(", ")} ${empty.length === 1 ? "is" : "are"} empty` : "nothing to analyse: no line is a valid event (see the errors above)");
   }
 
-  const first = loaded.calls[0].timestamp;
-  const last = loaded.calls[loaded.calls.length - 1].timestamp;
-  const window = { from: first, to: last };
+  const window = analysisWindow(loaded.calls)!;
   const stages = new Map<AnalysisName, Stage>();
   const stageOf = (name: AnalysisName) => {
     let s = stages.get(name);
     if (!s) stages.set(name, (s = progress.stage(STAGE_NAMES[name])));
     return s;
   };
-  const outcomes = await runAnalyses(
-    loaded.calls,
-    { window, seed: args.seed, agreementTarget: args.agreementTarget, cacheTolerance: args.cacheTolerance, replay, only: args.only ?? undefined },
-    {
-      onProgress: (name, f, m) => stageOf(name).update(f, m),
-      onFinished: (o) => {
-        stageOf(o.name).finish(outcomeSummary(o));
-        if (o.status === "failed") progress.note(`spendlens: the ${o.name} analysis failed: ${o.reason}`);
-      },
+  const events: AnalysisEvents = {
+    onProgress: (name, f, m) => stageOf(name).update(f, m),
+    onFinished: (o) => {
+      stageOf(o.name).finish(outcomeSummary(o));
+      if (o.status === "failed") progress.note(`spendlens: the ${o.name} analysis failed: ${o.reason}`);
     },
+  };
+  const settings = { window, seed: args.seed, agreementTarget: args.agreementTarget, cacheTolerance: args.cacheTolerance, replay };
+  // The heaviest analyses run in worker threads (each reads the files itself) while this thread runs the rest.
+  const plan = planJobs(args.jobs, args.only ?? undefined);
+  const workers = plan.workers.map((analyses) =>
+    startAnalysisWorker({ files, analyses, seed: args.seed, agreementTarget: args.agreementTarget, cacheTolerance: args.cacheTolerance }, events),
   );
+  const outcomes = await runAnalyses(loaded.calls, { ...settings, only: plan.main }, events);
+  for (const w of workers) {
+    try {
+      outcomes.push(...(await w.done));
+    } catch (err) {
+      // A worker that could not run (no threads, loader missing) must not cost the user the analysis.
+      progress.note(`spendlens: worker for ${w.analyses.join(", ")} failed (${(err as Error).message}); running it here`);
+      outcomes.push(...(await runAnalyses(loaded.calls, { ...settings, only: w.analyses }, events)));
+    }
+  }
+  outcomes.sort((a, b) => ANALYSIS_ORDER.indexOf(a.name) - ANALYSIS_ORDER.indexOf(b.name));
 
   const results: AnalysisResult[] = outcomes.map((o) =>
     o.status === "ok" ? { name: o.name, status: "ok", findings: o.findings, detail: o.detail, replaySpentUsd: o.replaySpentUsd } : { name: o.name, status: o.status, reason: o.reason },
@@ -171,5 +183,14 @@ async function analyze(args: AnalyzeArgs, io: CliIO): Promise<number> {
     summaryStream.write(`\n${renderTerminalSummary(report, { color: args.color && summaryStream.isTTY === true, width: summaryStream.isTTY ? Math.max(60, (summaryStream.columns ?? 120) - 1) : 160 })}`);
   }
   for (const w of written) io.stderr.write(`${w}\n`);
+  if (!args.quiet) {
+    // Process-wide figures (worker threads included): what `npm run bench -- cli` reads.
+    const usage = process.resourceUsage();
+    const threads = 1 + plan.workers.length;
+    const cpu = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+    io.stderr.write(
+      `spendlens: analysed ${loaded.calls.length} calls in ${((performance.now() - started) / 1000).toFixed(1)} s (CPU ${cpu.toFixed(1)} s, peak memory ${Math.round(usage.maxRSS / 1024)} MB, ${threads} thread${threads === 1 ? "" : "s"})\n`,
+    );
+  }
   return 0;
 }

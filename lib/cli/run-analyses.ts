@@ -12,7 +12,9 @@ import { analyseDistill } from "../analysis/distill/analyse";
 import { analyseModelFit, testModelFit, type ModelFitOptions } from "../analysis/modelfit/analyse";
 import type { ReplayClient } from "../analysis/replay/client";
 import type { AnalysisCall, LeverFinding } from "../analysis/types";
+import { Worker } from "node:worker_threads";
 import type { AnalysisName } from "../report/types";
+import type { WorkerInput, WorkerMessage } from "./analysis-worker";
 
 export type Window = { from: Date; to: Date };
 
@@ -179,4 +181,63 @@ export async function runAnalyses(calls: AnalysisCall[], settings: AnalysisSetti
     await nextTurn();
   }
   return out;
+}
+
+/** First to last call (calls sorted oldest first); null when there are none. Every analysis gets this window. */
+export function analysisWindow(calls: readonly AnalysisCall[]): Window | null {
+  if (calls.length === 0) return null;
+  return { from: calls[0].timestamp, to: calls[calls.length - 1].timestamp };
+}
+
+/** Analyses that may leave the main thread, heaviest first (the replaying ones stay: they hold the replay client). */
+export const OFFLOADABLE: readonly AnalysisName[] = ["distill", "cache"];
+
+export type JobPlan = { main: AnalysisName[]; workers: AnalysisName[][] };
+
+/** With N jobs, N - 1 worker threads each take one offloadable analysis; the main thread runs the rest. */
+export function planJobs(jobs: number, only?: readonly AnalysisName[]): JobPlan {
+  const wanted = ANALYSIS_ORDER.filter((n) => !only || only.includes(n));
+  const offload = OFFLOADABLE.filter((n) => wanted.includes(n)).slice(0, Math.max(0, jobs - 1));
+  return { main: wanted.filter((n) => !offload.includes(n)), workers: offload.map((n) => [n]) };
+}
+
+export type AnalysisWorker = {
+  analyses: AnalysisName[];
+  /** Outcomes of the worker's analyses; rejects when the worker could not run them (the caller runs them itself). */
+  done: Promise<AnalysisOutcome[]>;
+  terminate(): Promise<void>;
+};
+
+/** Starts a worker thread that reads `input.files` and runs `input.analyses`, reporting through `events`. */
+export function startAnalysisWorker(input: WorkerInput, events: AnalysisEvents = {}): AnalysisWorker {
+  const worker = new Worker(new URL("./analysis-worker.mjs", import.meta.url), { workerData: input });
+  const outcomes: AnalysisOutcome[] = [];
+  const done = new Promise<AnalysisOutcome[]>((resolve, reject) => {
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (err) reject(err);
+      else resolve(outcomes);
+    };
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.type === "progress") events.onProgress?.(m.name, m.fraction, m.message);
+      else if (m.type === "finished") {
+        outcomes.push(m.outcome);
+        events.onFinished?.(m.outcome);
+        if (outcomes.length === input.analyses.length) finish();
+      } else finish(new Error(m.message));
+    });
+    worker.on("error", (err) => finish(err));
+    worker.on("exit", (code) => finish(outcomes.length === input.analyses.length ? undefined : new Error(`the worker stopped (exit code ${code})`)));
+  });
+  done.catch(() => {}); // a caller that terminates the worker early never awaits it
+  return {
+    analyses: input.analyses,
+    done,
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
 }
