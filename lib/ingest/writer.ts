@@ -26,7 +26,7 @@ export type WriteResult = { inserted: number; duplicates: number; insertedIds: s
 
 const ERROR_MESSAGE_MAX_CHARS = 4000;
 
-/** One Call row as sent to json_to_recordset (keys = column names), bodies apart (see PreparedCall). */
+/** One Call row (keys = column names) as COPY or json_to_recordset receive it, bodies apart (see PreparedCall). */
 export type CallRow = {
   eventId: string;
   timestamp: string;
