@@ -2,7 +2,7 @@
 // Redis are shared by everyone and must never be stopped; these belong to one test file, live in a temp
 // directory on a free loopback port, and can be stopped for real (pg_ctl stop -m fast, SIGKILL/SIGTERM
 // to redis-server) and started again on the same port with the same data.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
@@ -25,6 +25,19 @@ export function missingFaultBinaries(): string | null {
   const missing = needed.filter((p) => !existsSync(p));
   return missing.length ? `fault tests need ${missing.join(", ")}` : null;
 }
+
+// If the test process dies without its afterAll (a crash, a timeout kill), stop what it started anyway:
+// pg_ctl daemonises the server, and a redis-server child would outlive its parent.
+const leftovers = new Set<() => void>();
+process.once("exit", () => {
+  for (const cleanup of leftovers) {
+    try {
+      cleanup();
+    } catch {
+      // best effort at exit
+    }
+  }
+});
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
 export async function freePort(): Promise<number> {
@@ -127,6 +140,17 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+  const emergencyStop = () => {
+    const args = ["-D", data, "-m", "immediate", "stop"];
+    if (isRoot) execFileSync(RUNUSER, ["-u", "postgres", "--", path.join(PG_BIN, "pg_ctl"), ...args], { stdio: "ignore" });
+    else execFileSync(path.join(PG_BIN, "pg_ctl"), args, { stdio: "ignore" });
+  };
+  leftovers.add(emergencyStop);
+  const destroy = pg.destroy;
+  pg.destroy = async () => {
+    leftovers.delete(emergencyStop);
+    await destroy();
+  };
   await pg.start();
   return pg;
 }
@@ -175,6 +199,13 @@ export async function startOwnRedis(opts: { persistent?: boolean } = {}): Promis
       await rm(dir, { recursive: true, force: true });
     },
   };
+  const emergencyStop = () => child?.kill("SIGKILL");
+  leftovers.add(emergencyStop);
+  const destroy = redis.destroy;
+  redis.destroy = async () => {
+    leftovers.delete(emergencyStop);
+    await destroy();
+  };
   await redis.start();
   return redis;
 }
@@ -213,7 +244,10 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
   let exited = false;
+  const emergencyStop = () => child.kill("SIGKILL");
+  leftovers.add(emergencyStop);
   child.once("exit", (code, signal) => {
+    leftovers.delete(emergencyStop);
     exited = true;
     readyReject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${out.slice(-2000)}`));
   });
