@@ -180,7 +180,7 @@ async function analyze(args: AnalyzeArgs, io: CliIO): Promise<number> {
   }
   const summaryStream = args.json?.to === "stdout" ? io.stderr : io.stdout;
   if (!(args.quiet && args.json?.to === "stdout")) {
-    summaryStream.write(`\n${renderTerminalSummary(report, { color: args.color && summaryStream.isTTY === true, width: summaryStream.isTTY ? Math.max(60, (summaryStream.columns ?? 120) - 1) : 160 })}`);
+    summaryStream.write(`\n${renderTerminalSummary(report, { color: args.color && summaryStream.isTTY === true, width: summaryStream.isTTY ? Math.max(60, (summaryStream.columns || 120) - 1) : 160 })}`);
   }
   for (const w of written) io.stderr.write(`${w}\n`);
   if (!args.quiet) {

@@ -60,7 +60,7 @@ export function createProgress(stream: ProgressStream, opts: { enabled?: boolean
             lastDraw = t;
             const filled = Math.round(f * BAR_WIDTH);
             const bar = `${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}`;
-            const width = Math.max(40, (stream.columns ?? 100) - 1);
+            const width = Math.max(40, (stream.columns || 100) - 1);
             const line = `${label} ${bar} ${String(Math.round(f * 100)).padStart(3)}%  ${seconds(t - started).padStart(7)}  ${lastMessage}`;
             stream.write(`\r\x1b[2K${line.slice(0, width)}`);
             liveLine = true;

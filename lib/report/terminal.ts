@@ -162,7 +162,8 @@ export function renderTerminalSummary(report: SpendlensReport, opts: TerminalOpt
     const head = `${l.label}: ${leverHeadline(l)}`;
     lines.push(l.status === "ok" && l.monthly.usd > 0 ? c.green(head) : l.status === "ok" ? head : c.yellow(head));
     l.findings.slice(0, top).forEach((f, i) => {
-      lines.push(clip("  ", `${i + 1}. ${monthlyText(f.monthly)} · ${f.confidence} confidence · ${f.title}`, width));
+      lines.push(clip("  ", `${i + 1}. ${f.title}`, width));
+      lines.push(clip("     ", `${monthlyText(f.monthly)} · ${f.confidence} confidence`, width));
       const ev = evidenceLine(f);
       if (ev) lines.push(c.dim(clip("     ", ev, width)));
     });
