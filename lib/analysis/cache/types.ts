@@ -56,8 +56,8 @@ export type CacheGroupReport = {
   /** Why nothing is recommended (when recommended is null). */
   reason?: string;
   clusters: ClusterEvidence[];
-  /** Work done by the similarity index: pairs verified vs all pairs within scopes. */
-  index: { distinctTexts: number; verifiedPairs: number; allPairs: number };
+  /** Work done by the similarity index (pairs verified vs all pairs within scopes); exact = no pair can be missing. */
+  index: { distinctTexts: number; verifiedPairs: number; allPairs: number; exact: boolean };
 };
 
 export type CacheReport = {
