@@ -13,7 +13,9 @@ export type AuditAction =
   | "member.role_change"
   | "member.remove"
   | "invitation.create"
-  | "invitation.revoke";
+  | "invitation.revoke"
+  | "price_override.save"
+  | "price_override.delete";
 
 export type AuditEntry = {
   organizationId: string;
