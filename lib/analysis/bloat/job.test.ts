@@ -47,10 +47,13 @@ beforeAll(async () => {
   plain = await createProjectWithKey("bloat");
   checked = await createProjectWithKey("bloat-verify");
   for (const p of [plain, checked]) await writeEvents({ projectId: p.projectId, organizationId: p.organizationId, source: "sdk" }, calls.map(toEvent));
+  // Replay endpoints must be a known provider or allow-listed: the loopback fake is allow-listed here.
+  process.env.PROXY_UPSTREAM_ALLOWLIST = new URL(fake.openaiBaseUrl).origin;
   await saveProviderCredential(checked.projectId, { name: "fake", provider: "openai", baseUrl: fake.openaiBaseUrl, apiKey: "sk-test-verify-1234" });
 });
 
 afterAll(async () => {
+  delete process.env.PROXY_UPSTREAM_ALLOWLIST;
   await fake.close();
   if (savedKey === undefined) delete process.env.SPENDLENS_ENCRYPTION_KEY;
 });

@@ -128,7 +128,8 @@ export async function runBloatAnalysis(data: { projectId: string; runId: string;
     let spentUsd = 0;
     const budget = params.replayBudgetUsd ?? 2;
     const wantChecks = params.verify !== false && budget > 0 && first.groups.some((g) => g.candidates.length > 0 || params.rewriteModel);
-    const clients: Map<string, ReplayClient> = wantChecks || params.rewriteModel ? await replayClientsForProject(data.projectId) : new Map();
+    // Credentials whose endpoint is no longer allowed are refused by replayClientsForProject (not used).
+    const clients: Map<string, ReplayClient> = wantChecks || params.rewriteModel ? (await replayClientsForProject(data.projectId)).clients : new Map();
     const verification: NonNullable<BloatOptions["verification"]> = {};
     const rewrites: NonNullable<BloatOptions["rewrites"]> = {};
     const rewriteNotes: Record<string, string> = {};
