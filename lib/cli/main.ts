@@ -41,7 +41,7 @@ function mb(bytes: number): string {
 }
 
 function outcomeSummary(o: AnalysisOutcome): string {
-  if (o.status !== "ok") return o.status === "failed" ? `failed: ${o.reason}` : "not available";
+  if (o.status !== "ok") return `failed: ${o.reason}`;
   return `${o.findings.length} finding${o.findings.length === 1 ? "" : "s"}`;
 }
 

@@ -1,13 +1,13 @@
 // Runs every analysis in-process over the loaded calls, one after another, on the local defaults (the
 // TF-IDF embedder, no provider calls). With a replay endpoint, model-fit replays samples on cheaper
 // models and compressed prompts are verified, within one dollar cap for the whole run. An analysis that
-// throws is reported as failed and the others still run; one whose module is not in this build yet
-// (distillation may still be in progress) is reported as not available.
+// throws is reported as failed and the others still run.
 import { analyseBatch } from "../analysis/batch/analyse";
 import { analyseBloat, type BloatOptions } from "../analysis/bloat/analyse";
 import { groupByStaticPrompt } from "../analysis/bloat/static-prompt";
 import type { Candidate, VerificationResult } from "../analysis/bloat/types";
 import { verifyCandidate } from "../analysis/bloat/verify";
+import { analyseCache } from "../analysis/cache/analyse";
 import { analyseDistill } from "../analysis/distill/analyse";
 import { analyseModelFit, testModelFit, type ModelFitOptions } from "../analysis/modelfit/analyse";
 import type { ReplayClient } from "../analysis/replay/client";
@@ -42,15 +42,12 @@ export type AnalysisSettings = {
 /** durationMs is wall time; cpuMs the process's CPU time over the same span (a shared machine inflates the first, not the second). */
 export type AnalysisOutcome =
   | { name: AnalysisName; status: "ok"; findings: LeverFinding[]; detail: unknown; durationMs: number; cpuMs: number; replaySpentUsd: number }
-  | { name: AnalysisName; status: "not_available" | "failed"; reason: string; durationMs: number; cpuMs: number };
+  | { name: AnalysisName; status: "failed"; reason: string; durationMs: number; cpuMs: number };
 
 export type AnalysisEvents = {
   onProgress?: (name: AnalysisName, fraction: number, message?: string) => void;
   onFinished?: (outcome: AnalysisOutcome) => void;
 };
-
-/** An analysis whose module is not in this build. */
-class NotAvailable extends Error {}
 
 export const ANALYSIS_ORDER: readonly AnalysisName[] = ["modelfit", "distill", "bloat", "cache", "batch"];
 
@@ -115,26 +112,7 @@ const runBloat: Runner = async (calls, s, progress, budget) => {
   return { findings: report.findings, detail: report, replaySpentUsd: spent };
 };
 
-// The semantic-cache analysis (lib/analysis/cache) is still being written and is loaded at run time, so
-// this build works with or without it; the shape used here is the part of its API the CLI relies on.
-type CacheEntry = (
-  calls: readonly AnalysisCall[],
-  opts: { window: Window; seed: number; tolerance?: number; onProgress?: (f: number, m: string) => void },
-) => Promise<{ findings: LeverFinding[] }>;
-
-async function optionalEntry<T>(relative: string, exportName: string, what: string): Promise<T> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(/* @vite-ignore */ new URL(relative, import.meta.url).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new NotAvailable(`${what} is not in this build yet (${(err as Error).message.split("\n")[0]})`);
-  }
-  if (typeof mod[exportName] !== "function") throw new NotAvailable(`${what} does not export ${exportName} yet`);
-  return mod[exportName] as T;
-}
-
 const runCache: Runner = async (calls, s, progress) => {
-  const analyseCache = await optionalEntry<CacheEntry>("../analysis/cache/analyse.ts", "analyseCache", "the semantic-cache analysis (lib/analysis/cache)");
   const report = await analyseCache(calls, { window: s.window, seed: s.seed, tolerance: s.cacheTolerance, onProgress: (f, m) => progress(f, m) });
   return { findings: report.findings, detail: report, replaySpentUsd: 0 };
 };
@@ -174,7 +152,7 @@ export async function runAnalyses(calls: AnalysisCall[], settings: AnalysisSetti
       const r = await RUNNERS[name](calls, settings, progress, budget);
       outcome = { name, status: "ok", findings: r.findings, detail: r.detail, durationMs: performance.now() - started, cpuMs: cpuMs(), replaySpentUsd: r.replaySpentUsd };
     } catch (err) {
-      outcome = { name, status: err instanceof NotAvailable ? "not_available" : "failed", reason: (err as Error).message, durationMs: performance.now() - started, cpuMs: cpuMs() };
+      outcome = { name, status: "failed", reason: (err as Error).message, durationMs: performance.now() - started, cpuMs: cpuMs() };
     }
     out.push(outcome);
     events.onFinished?.(outcome);

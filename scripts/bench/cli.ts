@@ -84,7 +84,7 @@ export async function run(): Promise<string> {
       const nonZero = l.monthly.usd > 0 ? "yes" : l.monthly.high > 0 ? "upper end only (no replay)" : "no";
       return `| ${l.label} (\`${l.lever}\`) | ${l.status} | ${l.findings.length} | ${monthlyText(l.monthly)} | ${nonZero} | ${evidence.replace(/\|/g, "\\|")} |`;
     });
-    const stageRows = outcomes.map((o) => `| ${o.name} | ${s(o.durationMs)} | ${s(o.cpuMs)} | ${o.status === "ok" ? `${o.findings.length} findings` : `${o.status}: ${o.reason}`} |`);
+    const stageRows = outcomes.map((o) => `| ${o.name} | ${s(o.durationMs)} | ${s(o.cpuMs)} | ${o.status === "ok" ? `${o.findings.length} finding${o.findings.length === 1 ? "" : "s"}` : `${o.status}: ${o.reason}`} |`);
     const binSeconds = wallMs / 1000;
     const met = binSeconds < GOAL_SECONDS;
     const fourLevers = ["rightsize", "compress", "cache", "batch"].every((lever) => {
