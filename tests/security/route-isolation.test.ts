@@ -38,14 +38,13 @@ import { openAIChatEvent } from "@/lib/ingest/test-fixtures";
 import { startFakeUpstream, type FakeUpstream } from "@/lib/proxy/fake-upstream";
 import { startProxyServer, type RunningProxy } from "@/lib/proxy/server";
 import { createProjectKey } from "@/lib/orgs/project-keys";
+import { APP_DIR, fillPath, listPages, loadApiRoutes, paramsOf, WRITE_METHODS, type AppPage, type AppRoute, type RouteHandler } from "./support/app-routes";
 import { buildVictim, person, type Person, type Victim } from "./support/tenants";
 
 useTestDatabase();
 
-const APP = path.resolve(process.cwd(), "app");
-const API = path.join(APP, "api");
-const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
-const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const APP = APP_DIR;
+const WRITES = WRITE_METHODS;
 
 /** Routes reachable without a session by design, and why. Each still gets the checks written for it below. */
 const PUBLIC_ROUTES: Record<string, string> = {
@@ -68,32 +67,11 @@ const PUBLIC_PAGES: Record<string, string> = {
   "invite/[token]": "shows an invitation to whoever holds its secret token (checked below with a wrong token)",
 };
 
-function walk(dir: string, file: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...walk(full, file));
-    else if (name === file) out.push(full);
-  }
-  return out;
-}
-
-/** "orgs/[org]/projects/[project]" for app/api/orgs/[org]/projects/[project]/route.ts. */
-const routeName = (file: string) => path.relative(API, path.dirname(file)).split(path.sep).join("/");
-/** "[org]/[project]/overview" for app/(app)/[org]/[project]/overview/page.tsx (groups dropped). */
-const pageName = (file: string) =>
-  path
-    .relative(APP, path.dirname(file))
-    .split(path.sep)
-    .filter((s) => s && !/^\(.*\)$/.test(s))
-    .join("/");
-const paramsOf = (name: string) => [...name.matchAll(/\[(?:\.\.\.)?([^\]]+)\]/g)].map((m) => m[1]);
-
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-type RouteEntry = { name: string; file: string; methods: Array<{ method: string; handler: Handler }> };
+type Handler = RouteHandler;
+type RouteEntry = AppRoute;
 
 let routes: RouteEntry[] = [];
-let pages: Array<{ name: string; file: string }> = [];
+let pages: AppPage[] = [];
 let victim: Victim;
 let outsider: Person; // owner of an unrelated organization
 let before = "";
@@ -138,7 +116,7 @@ const VALID_BODIES: Record<string, unknown> = {
 async function callRoute(entry: RouteEntry, method: string, handler: Handler, params: Record<string, string>, cookie?: string): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { host: "localhost:3000", "content-type": "application/json" };
   if (cookie) headers.cookie = cookie;
-  const urlPath = entry.name.replace(/\[(?:\.\.\.)?([^\]]+)\]/g, (_m, n: string) => encodeURIComponent(params[n] ?? n));
+  const urlPath = fillPath(entry.name, params);
   const body = JSON.stringify(VALID_BODIES[`${method} ${entry.name}`] ?? {});
   const req = new Request(`http://localhost:3000/api/${urlPath}`, { method, headers, body: method === "GET" || method === "HEAD" ? undefined : body });
   const res = await handler(req, { params: Promise.resolve(params) });
@@ -149,15 +127,8 @@ const leaksVictim = (text: string) =>
   [victim.org.name, victim.project.name, "Bob's secret saving", "Bob's secret weekly report", victim.eventId].some((secret) => text.includes(secret));
 
 beforeAll(async () => {
-  routes = [];
-  for (const file of walk(API, "route.ts").sort()) {
-    const mod = (await import(file)) as Record<string, unknown>;
-    const methods = METHODS.filter((m) => typeof mod[m] === "function").map((m) => ({ method: m, handler: mod[m] as Handler }));
-    routes.push({ name: routeName(file), file, methods });
-  }
-  pages = walk(APP, "page.tsx")
-    .sort()
-    .map((file) => ({ name: pageName(file), file }));
+  routes = await loadApiRoutes();
+  pages = listPages();
   victim = await buildVictim();
   outsider = await person("Mallory");
   before = await victim.snapshot();
