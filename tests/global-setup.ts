@@ -35,6 +35,11 @@ async function redisReachable(url: string): Promise<boolean> {
 }
 
 export default async function setup(project: TestProject) {
+  // Files the code under test writes to the data directory (e.g. the .eml outbox) go to a temp dir.
+  const { mkdtempSync } = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  process.env.SPENDLENS_DATA_DIR ??= mkdtempSync(path.join(os.tmpdir(), "spendlens-test-data-"));
   let admin = adminUrl();
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!(await reachable(admin))) {

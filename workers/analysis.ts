@@ -1,6 +1,7 @@
 // Queue "analysis": one job per analysis run, dispatched on kind to the lever's job entry; plus the
 // daily tick that starts runs for projects with recent traffic.
 import { scheduleDueAnalyses } from "../lib/analysis/schedule";
+import { db } from "../lib/db/client";
 import type { AnalysisKind } from "../lib/analysis/runs";
 import type { JobContext } from "../lib/queue/types";
 
@@ -19,7 +20,12 @@ const runners: Partial<Record<AnalysisKind, () => Promise<Runner>>> = {
 export async function handleAnalysis(data: AnalysisJob, ctx: JobContext): Promise<unknown> {
   if (data.kind === "tick") return { started: await scheduleDueAnalyses(data.at ? new Date(data.at) : new Date()) };
   const load = runners[data.kind];
-  if (!load) throw new Error(`analysis kind "${data.kind}" is not available`);
+  if (!load) {
+    // Mark the run failed so the UI does not show it queued forever.
+    const message = `analysis kind "${data.kind}" is not available`;
+    await db.analysisRun.updateMany({ where: { id: data.runId, projectId: data.projectId }, data: { status: "failed", error: message, finishedAt: new Date() } });
+    throw new Error(message);
+  }
   const run = await load();
   await run({ projectId: data.projectId, runId: data.runId, params: data.params }, ctx);
   return { runId: data.runId };

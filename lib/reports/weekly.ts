@@ -4,6 +4,8 @@
 import { getPool } from "../db/client";
 import { db } from "../db/client";
 import { getOverview, type Totals } from "../dashboard/overview";
+import { currentFindings } from "../recommend/findings";
+import { realisedSavings } from "../recommend/realised";
 import { previousWeek } from "./week";
 
 export type WeeklyReport = {
@@ -15,7 +17,7 @@ export type WeeklyReport = {
   byModel: Array<{ key: string; costUsd: number }>;
   byFeature: Array<{ key: string; costUsd: number }>;
   recommendations: Array<{ id: string; project: string; lever: string; title: string; monthlyUsd: number; lowUsd: number | null; highUsd: number | null }>;
-  realised: { acceptedCount: number; expectedMonthlyUsd: number };
+  realised: { acceptedCount: number; expectedMonthlyUsd: number; realisedMonthlyUsd: number };
   unpricedModels: Array<{ model: string; requests: number }>;
   anomalies: Array<{ day: string; costUsd: number; baselineUsd: number }>;
 };
@@ -82,17 +84,17 @@ export async function buildWeeklyReport(organizationId: string, at: Date, opts: 
   const median = hist.length ? hist[Math.floor(hist.length / 2)] : 0;
   const anomalies = median > 0 ? dailyCost.filter((d) => d.costUsd > 2 * median && d.costUsd > 1).map((d) => ({ ...d, baselineUsd: median })) : [];
 
-  const findings = await db.finding.findMany({
-    where: { projectId: { in: ids }, status: "open" },
-    orderBy: { monthlySavingsUsd: "desc" },
-    take: 3,
-    select: { id: true, projectId: true, lever: true, title: true, monthlySavingsUsd: true, savingsLowUsd: true, savingsHighUsd: true },
-  });
-  const accepted = await db.finding.aggregate({
-    where: { projectId: { in: ids }, status: "accepted" },
-    _count: true,
-    _sum: { monthlySavingsUsd: true },
-  });
+  // The project's current recommendations (latest run of each analysis, decisions carried over) and
+  // realised savings measured from the rollups, as the savings page shows them.
+  const [current, realised] = await Promise.all([
+    Promise.all(projects.map((p) => currentFindings(p.id))),
+    Promise.all(projects.map((p) => realisedSavings(p.id, week.end))),
+  ]);
+  const findings = current
+    .flat()
+    .filter((f) => f.status === "open" && f.monthlySavingsUsd > 0)
+    .sort((a, b) => b.monthlySavingsUsd - a.monthlySavingsUsd)
+    .slice(0, 3);
   const label = (k: string) => (k === "" ? "(none)" : k);
   return {
     organization: org,
@@ -121,7 +123,11 @@ export async function buildWeeklyReport(organizationId: string, at: Date, opts: 
       lowUsd: f.savingsLowUsd,
       highUsd: f.savingsHighUsd,
     })),
-    realised: { acceptedCount: accepted._count, expectedMonthlyUsd: accepted._sum.monthlySavingsUsd ?? 0 },
+    realised: {
+      acceptedCount: realised.reduce((n, r) => n + r.items.length, 0),
+      expectedMonthlyUsd: realised.reduce((n, r) => n + r.expectedMonthlyUsd, 0),
+      realisedMonthlyUsd: realised.reduce((n, r) => n + r.realisedMonthlyUsd, 0),
+    },
     unpricedModels: unpriced.rows.map((r) => ({ model: label(r.model), requests: Number(r.n) })),
     anomalies,
   };

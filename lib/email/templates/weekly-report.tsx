@@ -108,7 +108,7 @@ export function WeeklyReportEmail({ report, links }: { report: WeeklyReport; lin
                         )}
                         {report.realised.acceptedCount > 0 && (
                           <p style={{ fontSize: "14px" }}>
-                            {report.realised.acceptedCount} accepted recommendation(s), expected {usd(report.realised.expectedMonthlyUsd)}/month.
+                            {report.realised.acceptedCount} accepted recommendation(s): {usd(report.realised.realisedMonthlyUsd)}/month realised so far, {usd(report.realised.expectedMonthlyUsd)}/month expected.
                           </p>
                         )}
                         <Breakdown title="By model" rows={report.byModel} />
@@ -174,7 +174,7 @@ export function renderWeeklyReportText(report: WeeklyReport, links: { app: strin
     lines.push("", "Top savings to act on:");
     for (const r of report.recommendations) lines.push(`- ${usd(r.monthlyUsd)}/month: ${r.title} (${r.project}, ${r.lever})`);
   }
-  if (report.realised.acceptedCount) lines.push("", `${report.realised.acceptedCount} accepted recommendation(s), expected ${usd(report.realised.expectedMonthlyUsd)}/month.`);
+  if (report.realised.acceptedCount) lines.push("", `${report.realised.acceptedCount} accepted recommendation(s): ${usd(report.realised.realisedMonthlyUsd)}/month realised so far, ${usd(report.realised.expectedMonthlyUsd)}/month expected.`);
   if (report.byModel.length) lines.push("", "By model:", ...report.byModel.map((r) => `- ${r.key}: ${usd(r.costUsd)}`));
   if (report.byFeature.length) lines.push("", "By feature:", ...report.byFeature.map((r) => `- ${r.key}: ${usd(r.costUsd)}`));
   if (report.anomalies.length) lines.push("", "Unusual days:", ...report.anomalies.map((a) => `- ${a.day}: ${usd(a.costUsd)} (typical ${usd(a.baselineUsd)})`));
