@@ -13,6 +13,7 @@ type Runner = (data: { projectId: string; runId: string; params?: Record<string,
 const runners: Partial<Record<AnalysisKind, () => Promise<Runner>>> = {
   modelfit: async () => (await import("../lib/analysis/modelfit/job")).runModelFitAnalysis,
   distill: async () => (await import("../lib/analysis/distill/job")).runDistillAnalysis,
+  cache: async () => (await import("../lib/analysis/cache/job")).runCacheAnalysis,
   bloat: async () => (await import("../lib/analysis/bloat/job")).runBloatAnalysis,
   batch: async () => (await import("../lib/analysis/batch/job")).runBatchAnalysis,
 };
