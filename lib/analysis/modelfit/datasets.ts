@@ -5,48 +5,12 @@
 // split (train stays before test: past then future) before timestamps are assigned.
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { parseCsv } from "../../datasets/csv";
+import { sharedDataDir } from "../../datasets/shared-data";
 import { priceCall } from "../../pricing/cost";
 import { seededRandom, shuffled } from "../../stats/random";
 import { countTokens } from "../../tokens/count";
 import type { AnalysisCall } from "../types";
-
-export function sharedDataDir(): string {
-  return path.resolve(process.cwd(), "../shared/data");
-}
-
-/** RFC 4180 CSV (quoted fields may hold commas, quotes and newlines). Returns rows of fields. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += ch;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 const csvCache = new Map<string, Record<string, string>[]>();
 
