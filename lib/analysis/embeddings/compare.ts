@@ -2,13 +2,13 @@
 // and ask how many queries hit while at least `targetPrecision` of the hits return the right label.
 // AUC or a fixed threshold would not say this (a threshold means something only for one feature setup).
 // One earlier answer per query (the nearest cached text): no label voting, as a cache returns one answer.
+import type { LabelledText } from "../../datasets/shared-data";
 import { quantileSorted } from "../../stats/bootstrap";
 import { randomInt, seededRandom } from "../../stats/random";
 import type { Interval } from "../../stats/wilson";
 import { maxWeights, SIM_EPSILON, SparseSimilarityIndex } from "./neighbours";
 import type { SparseEmbedder, SparseVector } from "./types";
 
-import type { LabelledText } from "../../datasets/shared-data";
 export type { LabelledText };
 
 /**

@@ -48,8 +48,8 @@ export type SparseIndexOptions = {
   documentFrequency: (feature: number) => number;
   /**
    * Largest weight of each feature over every vector that will be added or queried. Bounds the part of
-   * a dot product that the index does not see far tighter than the norm does (common features carry
-   * small TF-IDF weights everywhere), so prefixes get shorter and most candidates are pruned unverified.
+   * a dot product the index does not see by sum(y_f * maxWeight(f)) when that is below the norm (it is
+   * when a feature's weight is small everywhere; one short text carrying it makes the bound loose).
    */
   maxWeight?: (feature: number) => number;
   /** Size of the feature space (ids < dims); enables the fast dot product up to 2^24. */
