@@ -221,14 +221,18 @@ export async function analyseCache(calls: readonly AnalysisCall[], opts: CacheAn
       };
       clusters = clustersAt(outcomes[rec.index]);
       totalRecommended = { point: totalRecommended.point + perMonthNet.point, low: totalRecommended.low + perMonthNet.low, high: totalRecommended.high + perMonthNet.high };
-      const affected = monthly(eligibleCostUsd);
-      const share = (x: number) => (eligibleCostUsd > 0 ? x / eligibleCostUsd : 0);
+      // The cache acts on the calls it would have answered: state the affected cost and the share
+      // against those calls, so combining with levers on the same calls (lib/recommend) is exact.
+      const hitIds = Array.from(outcomes[rec.index].hits, (h) => members[h].call.id);
+      const hitCostUsd = Array.from(outcomes[rec.index].hits, (h) => members[h].call.costUsd ?? 0).reduce((a, b) => a + b, 0);
+      const affected = monthly(hitCostUsd);
+      const share = (x: number) => (hitCostUsd > 0 ? Math.min(Math.max(x / hitCostUsd, 0), 1) : 0);
       const confidence = p.hits >= 200 && rec.resampledThreshold.noneShare < 0.05 ? "high" : p.hits >= 30 ? "medium" : "low";
       findings.push({
         lever: "cache",
         title: `Semantic cache for ${label}: ${(p.hitRate.point * 100).toFixed(1)}% of calls answered from earlier ones`,
         scope: { feature, model },
-        callIds: Array.from(outcomes[rec.index].hits, (h) => members[h].call.id),
+        callIds: hitIds,
         affectedMonthlyCostUsd: affected,
         savingsShare: { point: share(net.point), low: share(net.low), high: share(net.high) },
         monthly: { usd: perMonthNet.point, low: perMonthNet.low, high: perMonthNet.high },
@@ -271,13 +275,14 @@ export async function analyseCache(calls: readonly AnalysisCall[], opts: CacheAn
         const net = scaleInterval(p.savedUsd, (x) => x - lookupCost);
         const perMonthNet = scaleInterval(net, monthly);
         totalRecommended = { point: totalRecommended.point + perMonthNet.point, low: totalRecommended.low + perMonthNet.low, high: totalRecommended.high + perMonthNet.high };
-        const share = (x: number) => (eligibleCostUsd > 0 ? x / eligibleCostUsd : 0);
+        const hitCostUsd = Array.from(exactOutcome.hits, (h) => members[h].call.costUsd ?? 0).reduce((a, b) => a + b, 0);
+        const share = (x: number) => (hitCostUsd > 0 ? Math.min(Math.max(x / hitCostUsd, 0), 1) : 0);
         findings.push({
           lever: "cache",
           title: `Exact-match cache for ${label}: ${(p.hitRate.point * 100).toFixed(1)}% of calls repeat an earlier request`,
           scope: { feature, model },
           callIds: Array.from(exactOutcome.hits, (h) => members[h].call.id),
-          affectedMonthlyCostUsd: monthly(eligibleCostUsd),
+          affectedMonthlyCostUsd: monthly(hitCostUsd),
           savingsShare: { point: share(net.point), low: share(net.low), high: share(net.high) },
           monthly: { usd: perMonthNet.point, low: perMonthNet.low, high: perMonthNet.high },
           confidence: p.hits >= 200 ? "high" : p.hits >= 30 ? "medium" : "low",
