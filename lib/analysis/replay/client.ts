@@ -94,10 +94,16 @@ function retryAfter(headers: unknown): number | null {
   return null;
 }
 
-function classify(err: unknown): ReplayRequestError {
+/**
+ * A failed attempt, classified. `apiKey` is cut out of the message: some servers echo the key they were
+ * sent in their 401, and this message is stored with the replayed call and may be logged — the key is
+ * only ever decrypted to be sent.
+ */
+function classify(err: unknown, apiKey: string): ReplayRequestError {
   const e = err as { status?: number; headers?: unknown; message?: string; name?: string };
   const status = typeof e?.status === "number" ? e.status : null;
-  const message = (e?.message ?? String(err)).slice(0, 500);
+  const raw = e?.message ?? String(err);
+  const message = (apiKey ? raw.split(apiKey).join("[REDACTED:provider_key]") : raw).slice(0, 500);
   if (status === null) {
     if (e?.name === "APIUserAbortError" || e?.name === "AbortError") return new ReplayRequestError("aborted", null, false, false, null);
     // Connection error or timeout: the request may have reached the provider.
@@ -135,7 +141,7 @@ export function createReplayClient(config: ReplayEndpointConfig): ReplayClient {
           const res = (await client.post(PATHS[api], { body, signal })) as Record<string, unknown>;
           return { body: res, usage: usageOf(res) };
         } catch (err) {
-          throw classify(err);
+          throw classify(err, config.apiKey);
         }
       },
     };
@@ -149,7 +155,7 @@ export function createReplayClient(config: ReplayEndpointConfig): ReplayClient {
         const res = (await client.post(PATHS[api], { body, signal })) as Record<string, unknown>;
         return { body: res, usage: usageOf(res) };
       } catch (err) {
-        throw classify(err);
+        throw classify(err, config.apiKey);
       }
     },
   };
