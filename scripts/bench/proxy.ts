@@ -2,7 +2,9 @@
 // same loopback upstream directly, side by side in one run, with project-key auth, tag headers and
 // call logging into Postgres all on. Three processes: the fake upstream, the proxy (as `npm start`
 // runs it), and this load generator (undici, a bounded loop of its own). Direct and proxied runs
-// alternate in rounds so drift on a shared machine hits both sides alike.
+// alternate in rounds so drift on a shared machine hits both sides alike. The project has no distilled
+// model for the measured feature (the default), so the figures include the cost of checking for one;
+// a last scenario measures calls of a feature whose enabled distilled model answers them (issue 9).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -222,7 +224,25 @@ async function sideBySide(
   return out;
 }
 
-type ProxyLogStats = { requests: number; log: { queued: number; written: number; droppedQueueFull: number; droppedAfterRetries: number; rejected: number } };
+type ProxyLogStats = {
+  requests: number;
+  distilled?: { answered: number; audited: number; errors: number };
+  log: { queued: number; written: number; droppedQueueFull: number; droppedAfterRetries: number; rejected: number };
+};
+
+/** Banking77 intent classification requests: the past trains a distilled model, the future is sent. */
+async function distilledFeature(projectId: string): Promise<{ bodies: string[]; threshold: number }> {
+  const { banking77Calls } = await import("../../lib/analysis/modelfit/datasets");
+  const { staticPromptHash } = await import("../../lib/analysis/modelfit/groups");
+  const { evaluateDistillation } = await import("../../lib/analysis/distill/train");
+  const { saveDistilledModel, setDistilledModelEnabled } = await import("../../lib/analysis/distill/models");
+  const { train, test } = banking77Calls({ limitTrain: 3000, limitTest: 400 });
+  const examples = train.map((c) => ({ id: c.id, timestamp: c.timestamp, text: (c.request.messages as { content: string }[])[1].content, label: c.outputText!, answer: c.outputText! }));
+  const { artifact } = await evaluateDistillation(examples, { agreementTarget: 0.9, bootstrapIterations: 100, meta: { feature: "intent", promptHash: staticPromptHash(train[0]), sourceModel: MODEL } });
+  const saved = await saveDistilledModel(projectId, artifact, {});
+  await setDistilledModelEnabled(projectId, saved.id, true);
+  return { bodies: test.map((c) => JSON.stringify({ ...c.request, model: MODEL })), threshold: artifact.threshold };
+}
 
 /** The stats line the proxy child prints once it has closed (and flushed its call log). */
 async function closedStats(child: Child): Promise<ProxyLogStats | null> {
@@ -267,6 +287,9 @@ export async function run(): Promise<string> {
     const org = await db.organization.create({ data: { name: "Bench", slug: "bench" } });
     const project = await db.project.create({ data: { organizationId: org.id, name: "Bench", slug: "bench", openaiUpstream: upstreamUrl } });
     const { key } = await createApiKey({ projectId: project.id, name: "bench" });
+    // BENCH_PROXY_ONLY=one,fifty,slow,stream,local runs a subset (while tuning); the report needs all five.
+    const only = (process.env.BENCH_PROXY_ONLY ?? "one,fifty,slow,stream,local").split(",");
+    const distilled = only.includes("local") ? await distilledFeature(project.id) : null;
     await closeDb();
 
     const proxy = await startChild("proxy", { ...process.env, DATABASE_URL: database.url, PROXY_UPSTREAM_ALLOWLIST: upstreamUrl });
@@ -283,8 +306,6 @@ export async function run(): Promise<string> {
     const bodies = requestBodies(400, false);
     const streamBodies = requestBodies(400, true);
 
-    // BENCH_PROXY_ONLY=one,fifty,slow,stream runs a subset (while tuning); the report needs all four.
-    const only = (process.env.BENCH_PROXY_ONLY ?? "one,fifty,slow,stream").split(",");
     const loadBefore = os.loadavg()[0];
     // Warm the proxy first (JIT, and the ingest writer's price table and tokenizer load on its first
     // write) so no scenario's figures carry one-off start-up costs.
@@ -308,6 +329,11 @@ export async function run(): Promise<string> {
     const stream = await scenario("stream", "streaming, 1 connection", () =>
       sideBySide(targets, streamBodies, { concurrency: 1, rounds: 6, count: 150, warmup: 50, headers: { "x-bench-stream": "1", "x-bench-chunk-gap-ms": "1" } }),
     );
+    // Calls of a feature whose enabled distilled model answers the confident ones (the rest are forwarded).
+    const localTargets = [direct, { ...viaProxy, headers: { ...viaProxy.headers, "x-spendlens-feature": "intent" } }];
+    const local = await scenario("local", "distilled model enabled, 1 connection", () =>
+      sideBySide(localTargets, distilled?.bodies ?? [], { concurrency: 1, rounds: 4, count: 400, warmup: 200 }),
+    );
 
     // Stop the proxy (it flushes its call log), then check every proxied call was stored.
     proxy.proc.kill("SIGTERM");
@@ -316,6 +342,7 @@ export async function run(): Promise<string> {
     await client.connect();
     const stored = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM "Call" WHERE source = 'proxy'`)).rows[0].n);
     const priced = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM "Call" WHERE "costUsd" > 0`)).rows[0].n);
+    const answeredAtZero = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM "Call" WHERE "costUsd" = 0 AND tags ? 'distilled'`)).rows[0].n);
     await client.end();
 
     const loadAfter = os.loadavg()[0];
@@ -325,8 +352,10 @@ export async function run(): Promise<string> {
     const rps = (s: Sample) => s.requests / s.seconds;
     const throughputRatio = rps(slow.proxy) / rps(slow.direct);
     const ttfbAdded = percentile(stream.proxy.ttfb, 50) - percentile(stream.direct.ttfb, 50);
-    const proxiedTotal = [one, fifty, slow, stream].reduce((n, s) => n + s.proxy.requests, 0);
-    const errors = [one, fifty, slow, stream].reduce((n, s) => n + s.proxy.errors + s.direct.errors, 0);
+    const proxiedTotal = [one, fifty, slow, stream, local].reduce((n, s) => n + s.proxy.requests, 0);
+    const errors = [one, fifty, slow, stream, local].reduce((n, s) => n + s.proxy.errors + s.direct.errors, 0);
+    const localCalls = local.proxy.requests + local.proxy.warmupRequests;
+    const answeredShare = (stats?.distilled?.answered ?? NaN) / localCalls;
 
     const verdict = (ok: boolean) => (ok ? "**met**" : "**not met**");
     const row = (label: string, d: Sample, p: Sample, which: "lat" | "ttfb") => {
@@ -344,6 +373,7 @@ export async function run(): Promise<string> {
       row("50 connections, immediate upstream", fifty.direct, fifty.proxy, "lat"),
       row("50 connections, 20 ms upstream", slow.direct, slow.proxy, "lat"),
       row("stream, 1 connection: time to first byte", stream.direct, stream.proxy, "ttfb"),
+      row("distilled model enabled, 1 connection (answered locally or forwarded)", local.direct, local.proxy, "lat"),
       "",
       "| goal | measured | verdict |",
       "|---|---|---|",
@@ -353,8 +383,9 @@ export async function run(): Promise<string> {
       "",
       `At 50 connections against an immediate upstream the proxy adds ${fmt(added50, 2)} ms at p50 (${fmt((rps(fifty.proxy) / rps(fifty.direct)) * 100, 0)}% of direct throughput): there the three processes share the machine's cores, so this is a CPU-bound worst case rather than a network-bound one.`,
       `Machine load (1-minute load average, 2 cores shared with other work) was ${fmt(loadBefore, 1)} at the start and ${fmt(loadAfter, 1)} at the end: every extra process hop waits for a core, so figures taken on a busy machine overstate the proxy's cost.`,
-      `Proxy CPU per proxied call (user + system, call logging included; what the proxy costs whatever else runs on the machine): ${["one", "fifty", "slow", "stream"].map((n) => `${n} ${fmt(cpuPerCall[n] ?? NaN, 0)} µs`).join(", ")}.`,
-      `Logging kept up: ${proxiedTotal} proxied calls measured (plus warm-up); the proxy queued ${stats?.log.queued ?? "?"} call records, wrote ${stats?.log.written ?? "?"}, dropped ${stats?.log.droppedQueueFull ?? "?"} (queue full) + ${stats?.log.droppedAfterRetries ?? "?"} (write failures), rejected ${stats?.log.rejected ?? "?"}; ${stored} rows with source "proxy" in the Call table, ${priced} of them priced. Request errors: ${errors}.`,
+      `Proxy CPU per proxied call (user + system, call logging included; what the proxy costs whatever else runs on the machine): ${["one", "fifty", "slow", "stream", "local"].map((n) => `${n} ${fmt(cpuPerCall[n] ?? NaN, 0)} µs`).join(", ")}.`,
+      `Distilled model (issue 9): the first four scenarios send a feature without an enabled model, so they include the per-call check for one (a cached per-project look-up). In the last one the project's model for the feature (trained on 3,000 Banking77 calls, threshold ${fmt(distilled?.threshold ?? NaN, 3)}) answered ${fmt(answeredShare * 100, 1)}% of ${localCalls} calls locally without an upstream request (${stats?.distilled?.audited ?? "?"} audited, ${stats?.distilled?.errors ?? "?"} errors); the upstream here answers at once, so this row shows the model's own cost per call, not the saving against a real LLM's hundreds of milliseconds.`,
+      `Logging kept up: ${proxiedTotal} proxied calls measured (plus warm-up); the proxy queued ${stats?.log.queued ?? "?"} call records, wrote ${stats?.log.written ?? "?"}, dropped ${stats?.log.droppedQueueFull ?? "?"} (queue full) + ${stats?.log.droppedAfterRetries ?? "?"} (write failures), rejected ${stats?.log.rejected ?? "?"}; ${stored} rows with source "proxy" in the Call table, ${priced} of them priced above $0 and ${answeredAtZero} answered by the distilled model at $0. Request errors: ${errors}.`,
     ].join("\n");
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
