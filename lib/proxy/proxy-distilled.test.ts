@@ -3,7 +3,7 @@
 // going to the (loopback fake) upstream, with the official `openai` and `@anthropic-ai/sdk` clients.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { DistilledArtifact } from "../analysis/distill/artifact";
 import { predictDistilled } from "../analysis/distill/artifact";
 import { saveDistilledModel, setDistilledModelEnabled } from "../analysis/distill/models";
@@ -268,6 +268,28 @@ describe("proxy answering with a distilled model", () => {
     expect(res.choices[0].message.content).toBe(FAKE_REPLY);
     expect(k.upstream.requests.length - before).toBe(1);
     expect(k.proxy.handler.stats().distilled.errors - errorsBefore).toBe(1);
+  });
+
+  it("serves a version enabled elsewhere once its cached model expires", async () => {
+    const k = kit();
+    const { text, label } = confident[4];
+    const v2 = await saveDistilledModel(k.projectId, artifact, { note: "v2" });
+    // Switched by another process, straight in the database: no change notice reaches this one.
+    await db.$transaction([
+      db.distilledModel.updateMany({ where: { id: modelId, projectId: k.projectId }, data: { enabled: false } }),
+      db.distilledModel.updateMany({ where: { id: v2.id, projectId: k.projectId }, data: { enabled: true } }),
+    ]);
+    const realNow = Date.now.bind(Date);
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 6_000); // past every cache's TTL
+    try {
+      const { data, response } = await openai(k).chat.completions.create(chat(text), session("v2")).withResponse();
+      expect(data.choices[0].message.content).toBe(label);
+      expect(response.headers.get("x-spendlens-distilled")).toBe(`${v2.id}@v2`);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await setDistilledModelEnabled(k.projectId, modelId, true)).toBe(true);
+    expect((await db.distilledModel.findUniqueOrThrow({ where: { id: v2.id } })).enabled).toBe(false);
   });
 
   it("restores plain forwarding when disabled, at once through the admin switch and within the cache TTL when changed elsewhere", async () => {
