@@ -6,9 +6,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseJsonl, parseJsonlText, parseOpenAIBatch, type JsonlItem } from "../../lib/ingest/jsonl";
 import { validateEvent } from "../../lib/ingest/validate";
-import { baseEvents, deepJsonText, eventLikeArb, EVENT_FIELDS, fuzzRuns, mutate, mutationArb, oddStringsArb } from "./support/arbitraries";
+import { baseEvents, deepJsonText, eventLikeArb, EVENT_FIELDS, fuzzRuns, fuzzTimeout, mutate, mutationArb, oddStringsArb } from "./support/arbitraries";
 
-const RUNS = fuzzRuns(500);
+const RUNS = fuzzRuns(1000);
+const TIMEOUT = fuzzTimeout(RUNS, 5);
 const NOW = Date.UTC(2026, 11, 1);
 
 async function collect(items: AsyncIterable<JsonlItem>): Promise<JsonlItem[]> {
@@ -51,7 +52,7 @@ describe("validateEvent", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("refuses a real event with one broken field, naming that field", () => {
     const bases = baseEvents();
@@ -66,7 +67,7 @@ describe("validateEvent", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("decides on odd but well-typed text (escapes, NUL, surrogates, stray % in a model path) without throwing", () => {
     fc.assert(
@@ -86,7 +87,7 @@ describe("validateEvent", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("copes with deep nesting and huge strings in the bodies", () => {
     const base = structuredClone(baseEvents()[0]);
@@ -118,7 +119,7 @@ describe("JSONL reader", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("gives the same items whatever the chunking, for any bytes (invalid UTF-8 included)", async () => {
     const realLine = JSON.stringify(baseEvents()[0]);
@@ -142,7 +143,7 @@ describe("JSONL reader", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("reports each line of a mixed file exactly as the validator does, with its line number", async () => {
     const bases = baseEvents();
@@ -176,7 +177,7 @@ describe("JSONL reader", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("never throws on random OpenAI Batch API files", async () => {
     const lineArb = fc.record(
@@ -199,5 +200,5 @@ describe("JSONL reader", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 });

@@ -12,12 +12,13 @@ import { handleOtlpRequest } from "../../lib/ingest/otlp/http";
 import { resetIngestRateLimits } from "../../lib/ingest/rate-limit";
 import { createProjectWithKey, type ProjectFixture } from "../../lib/ingest/test-fixtures";
 import { validateEvent } from "../../lib/ingest/validate";
-import { baseEvents, deepJsonText, fuzzRuns, mutate, mutationArb, nastyString } from "./support/arbitraries";
+import { baseEvents, deepJsonText, fuzzRuns, fuzzTimeout, mutate, mutationArb, nastyString } from "./support/arbitraries";
 
 useTestDatabase();
 
 // Each case writes to the database: fewer runs than the pure properties.
-const RUNS = fuzzRuns(120);
+const RUNS = fuzzRuns(300);
+const TIMEOUT = fuzzTimeout(RUNS, 60);
 const STATUSES_OK = [200, 207, 400, 413, 415];
 let project: ProjectFixture;
 let caseNo = 0;
@@ -102,7 +103,7 @@ describe("POST /api/v1/ingest under random input", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("stores odd but well-typed text (NUL, lone surrogates, escapes, RTL, %-escapes in paths) or refuses it by field", async () => {
     await fc.assert(
@@ -134,7 +135,7 @@ describe("POST /api/v1/ingest under random input", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("answers any raw body (garbage, truncated JSON, invalid UTF-8, NDJSON) with 2xx/4xx, never 500", async () => {
     const real = JSON.stringify({ events: baseEvents().slice(0, 3) });
@@ -152,7 +153,7 @@ describe("POST /api/v1/ingest under random input", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("never 500s on absurd usage numbers; stored token counts stay within what the columns hold", async () => {
     const numberArb = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(2 ** 31, 2 ** 53, 1e12, 1e300, -1, -(2 ** 31) - 1, 0.5), fc.string({ maxLength: 4 }));
@@ -178,7 +179,7 @@ describe("POST /api/v1/ingest under random input", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 });
 
 describe("POST /api/v1/ingest with hostile bodies", () => {
@@ -292,5 +293,5 @@ describe("POST /api/v1/otel/v1/traces under random input", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 });

@@ -14,7 +14,8 @@ process.env.NEXTAUTH_SECRET ??= "test-secret-for-web-hardening-0123456789";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { getPathMatch } from "next/dist/shared/lib/router/utils/path-match";
-import nextConfig from "../../next.config.js";
+// @ts-expect-error next.config.js is plain ESM JavaScript without type declarations
+import nextConfigModule from "../../next.config.js";
 import { buildAuthOptions } from "@/lib/auth/options";
 import { LOCKOUT } from "@/lib/auth/password-sign-in";
 import { sessionCookieName } from "@/lib/auth/session";
@@ -38,13 +39,15 @@ beforeAll(async () => {
   victim = await buildVictim();
 }, 120_000);
 
+const nextConfig = nextConfigModule as { poweredByHeader?: boolean; headers: () => Promise<Array<{ source: string; headers: Array<{ key: string; value: string }> }>> };
+
 describe("security headers (next.config.js)", () => {
   type HeaderRule = { source: string; headers: Array<{ key: string; value: string }> };
   const sample: Record<string, string> = { org: "acme", project: "support", keyId: "k1", memberId: "m1", invitationId: "i1", eventId: "e1", findingId: "f1", modelId: "d1", messageId: "x1", token: "t1", nextauth: "session" };
 
   /** The headers Next would send for `path`: every matching rule, later rules winning, as next start does. */
   async function headersFor(path: string): Promise<Map<string, string>> {
-    const rules = (await (nextConfig as { headers: () => Promise<HeaderRule[]> }).headers()) as HeaderRule[];
+    const rules: HeaderRule[] = await nextConfig.headers();
     const out = new Map<string, string>();
     for (const rule of rules) if (getPathMatch(rule.source)(path) !== false) for (const h of rule.headers) out.set(h.key.toLowerCase(), h.value);
     return out;
@@ -61,7 +64,7 @@ describe("security headers (next.config.js)", () => {
   }
 
   it("every page and API route gets CSP (frame-ancestors 'none'), nosniff, Referrer-Policy, X-Frame-Options", async () => {
-    expect((nextConfig as { poweredByHeader?: boolean }).poweredByHeader).toBe(false);
+    expect(nextConfig.poweredByHeader).toBe(false);
     const paths = ["/", ...listPages().map((p) => `/${fillPath(p.name, sample)}`), ...routes.map((r) => `/api/${fillPath(r.name, sample)}`)];
     expect(paths.length).toBeGreaterThan(30);
     for (const path of paths) {
@@ -110,7 +113,8 @@ describe("CSRF", () => {
     for (const r of routes.filter((x) => !isKeyRoute(x) && !(x.name in CROSS_SITE_BY_DESIGN))) {
       for (const { method, handler } of r.methods.filter((m) => WRITE_METHODS.has(m.method))) {
         const params = Object.fromEntries(paramsOf(r.name).map((n) => [n, values[n]]));
-        for (const attack of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { origin: "null" }, { origin: "http://localhost:3000.evil.example" }]) {
+        const attacks: Array<Record<string, string>> = [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { origin: "null" }, { origin: "http://localhost:3000.evil.example" }];
+        for (const attack of attacks) {
           const res = await handler(
             new Request(`http://localhost:3000/api/${fillPath(r.name, params)}`, {
               method,

@@ -12,6 +12,11 @@ export function fuzzRuns(ciDefault: number): number {
   return Number.isInteger(n) && n > 0 ? n : ciDefault;
 }
 
+/** A test timeout that grows with the run count (`npm run fuzz` runs 20,000 cases per property). */
+export function fuzzTimeout(runs: number, msPerRun: number): number {
+  return Math.max(60_000, runs * msPerRun * 3);
+}
+
 /** A JSON object nested `depth` levels deep: {"a":{"a":...}} or [[[...]]], built as text (no recursion). */
 export function deepJsonText(depth: number, kind: "object" | "array" = "array"): string {
   return kind === "array" ? `${"[".repeat(depth)}1${"]".repeat(depth)}` : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
