@@ -76,8 +76,10 @@ describe("POST /api/v1/ingest under random input", () => {
         const batch = items.map((item, i) =>
           item && typeof item === "object" && !Array.isArray(item) && typeof item.id === "string" && item.id.length > 0 && item.id.length <= 128 ? { ...item, id: `${prefix}${i}` } : item,
         );
-        const expectedValid = batch.flatMap((item, i) => (validateEvent(structuredClone(item)).ok ? [`${prefix}${i}`] : []));
         const json = JSON.stringify({ events: batch });
+        // Judge each event as the server receives it (JSON turns Infinity/NaN into null, drops undefined).
+        const received = (JSON.parse(json) as { events: unknown[] }).events;
+        const expectedValid = received.flatMap((item, i) => (validateEvent(item).ok ? [`${prefix}${i}`] : []));
         const answer = gzip ? await post(gzipSync(json), { "content-encoding": "gzip" }) : await post(json);
         expectHandled(answer);
         expect(answer.status).toBe(expectedValid.length === 0 ? 400 : expectedValid.length === batch.length ? 200 : 207);
