@@ -9,13 +9,27 @@ import { Spendlens, type SpendlensError, type SpendlensStats } from "../../../sd
 
 export type Answer = { at: number; status: number; retryAfter: string | null };
 
-export type RecordingIngestServer = { url: string; answers: Answer[]; close(): Promise<void> };
+export type RecordingIngestServer = {
+  url: string;
+  answers: Answer[];
+  /** The next request is handled (and stored) but its answer never reaches the client: it must resend. */
+  loseNextAnswer(): void;
+  close(): Promise<void>;
+};
 
 /** POST /api/v1/ingest (handleIngestRequest) on a loopback port, noting each answer's status and time. */
 export async function startRecordingIngestServer(): Promise<RecordingIngestServer> {
   const answers: Answer[] = [];
   const listener = toNodeListener(handleIngestRequest);
+  let lose = false;
   const server = http.createServer((req, res) => {
+    if (lose) {
+      lose = false;
+      res.end = (() => {
+        req.socket.destroy();
+        return res;
+      }) as typeof res.end;
+    }
     // Headers given to writeHead are not readable back with getHeader: note them on the way out.
     const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string>) => http.ServerResponse;
     res.writeHead = ((status: number, headers?: Record<string, string>) => {
@@ -28,6 +42,9 @@ export async function startRecordingIngestServer(): Promise<RecordingIngestServe
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     answers,
+    loseNextAnswer: () => {
+      lose = true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
