@@ -1,11 +1,32 @@
 // Loaders for the public data sets in ../shared/data (see its README), used by tests, benchmarks and
 // the demo generator so figures come from real text. Read once per process and cached.
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseCsv, parseCsvObjects } from "./csv";
 
+let resolvedDir: string | undefined;
+
+/**
+ * Where the data sets are: SPENDLENS_SHARED_DATA, else `../shared/data` beside the checkout, else beside
+ * the repository this one was cloned from (a fresh clone in a temp folder, as the newcomer check makes).
+ */
 export function sharedDataDir(): string {
-  return path.resolve(process.env.SPENDLENS_SHARED_DATA ?? path.join(process.cwd(), "../shared/data"));
+  if (process.env.SPENDLENS_SHARED_DATA) return path.resolve(process.env.SPENDLENS_SHARED_DATA);
+  if (resolvedDir) return resolvedDir;
+  const beside = path.resolve(process.cwd(), "../shared/data");
+  resolvedDir = beside;
+  if (!existsSync(beside)) {
+    try {
+      const origin = execFileSync("git", ["config", "--get", "remote.origin.url"], { cwd: process.cwd(), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+      const local = origin.startsWith("file://") ? new URL(origin).pathname : origin;
+      const candidate = path.resolve(local, "../shared/data");
+      if (path.isAbsolute(local) && existsSync(candidate)) resolvedDir = candidate;
+    } catch {
+      // not a git checkout: keep the default, whose path the read error will name
+    }
+  }
+  return resolvedDir;
 }
 
 const cache = new Map<string, unknown>();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { sharedDataDir } from "../datasets/shared-data";
 import { diffPrompts, type DiffPart } from "./prompt-diff";
 
 const rebuild = (parts: DiffPart[], side: "original" | "candidate") =>
@@ -19,7 +20,7 @@ describe("diffPrompts", () => {
   });
 
   it("rebuilds both sides exactly on a real prompt and its edit", () => {
-    const rows = readFileSync(path.resolve(process.cwd(), "../shared/data/banking77/test.csv"), "utf8").split("\n").slice(1, 40);
+    const rows = readFileSync(path.join(sharedDataDir(), "banking77/test.csv"), "utf8").split("\n").slice(1, 40);
     const original = `Classify the banking query.\n\nExamples:\n${rows.join("\n")}\n\nAnswer with the label.`;
     const candidate = original.replace(rows[3], "").replace("Classify the banking query.", "Classify this banking customer query.");
     const { parts } = diffPrompts(original, candidate);

@@ -15,6 +15,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { sharedDataDir } from "../../lib/datasets/shared-data";
 import { Pool, type Dispatcher } from "undici";
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -109,7 +110,7 @@ type Target = { name: "direct" | "proxy"; origin: string; path: string; headers:
 
 /** Realistic chat requests (~1 KB) from real support queries (Banking77). */
 function requestBodies(n: number, stream: boolean): string[] {
-  const csv = readFileSync(path.resolve(process.cwd(), "../shared/data/banking77/test.csv"), "utf8");
+  const csv = readFileSync(path.join(sharedDataDir(), "banking77/test.csv"), "utf8");
   const queries = csv
     .split("\n")
     .slice(1)
