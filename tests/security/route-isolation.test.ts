@@ -51,6 +51,7 @@ const PUBLIC_ROUTES: Record<string, string> = {
   "auth/[...nextauth]": "next-auth's own endpoints (sign-in form post, sign-out, session, CSRF token) must answer signed-out visitors",
   "sign-up": "creates a new account with its own new organization; it reaches no existing tenant",
   "email/unsubscribe": "authorised by an HMAC-signed token in the emailed link (RFC 8058 one-click), not a session; a forged token is refused",
+  "email/verify": "authorised by an HMAC-signed, expiring token mailed to the address; it only marks that user's address verified (a forged token is refused)",
 };
 /** Routes for any signed-in user, not scoped to one organization. */
 const SESSION_ROUTES: Record<string, string> = {
