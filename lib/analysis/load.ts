@@ -45,6 +45,28 @@ function stringTags(tags: Record<string, unknown> | null | undefined): Record<st
   return out;
 }
 
+/**
+ * The calls of an analysis run's window (params since/until as ISO strings, optional feature and limit)
+ * and the window itself: the params' bounds, else the first and last call's times.
+ */
+export async function loadWindowedCalls(
+  projectId: string,
+  params: { since?: string; until?: string; feature?: string; limit?: number },
+): Promise<{ calls: AnalysisCall[]; window: { from: Date; to: Date } }> {
+  const calls = await loadCallsForAnalysis(projectId, {
+    since: params.since ? new Date(params.since) : undefined,
+    until: params.until ? new Date(params.until) : undefined,
+    feature: params.feature,
+    limit: params.limit,
+  });
+  const first = calls.length ? calls[0].timestamp.getTime() : Date.now();
+  const last = calls.length ? calls[calls.length - 1].timestamp.getTime() : Date.now();
+  return {
+    calls,
+    window: { from: params.since ? new Date(params.since) : new Date(first), to: params.until ? new Date(params.until) : new Date(last) },
+  };
+}
+
 /** Production calls of a project (never replays), oldest first, requests restored. */
 export async function loadCallsForAnalysis(projectId: string, opts: LoadCallsOptions = {}): Promise<AnalysisCall[]> {
   const where = [`"projectId" = $1`, `"replayRunId" IS NULL`, `"source" <> 'replay'`];

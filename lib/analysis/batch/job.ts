@@ -3,7 +3,7 @@
 import { db } from "../../db/client";
 import { PRICE_VERSION } from "../../pricing/cost";
 import type { JobContext } from "../../queue/types";
-import { loadCallsForAnalysis } from "../load";
+import { loadWindowedCalls } from "../load";
 import { executeAnalysisRun, hashInputs } from "../runs";
 import { analyseBatch, type BatchReport } from "./analyse";
 
@@ -41,18 +41,8 @@ export async function runBatchAnalysis(data: { projectId: string; runId: string;
   if (run.kind !== "batch") throw new Error(`analysis run ${data.runId} is a ${run.kind} run, not batch`);
   const params = parseBatchParams(data.params ?? ((run.params ?? {}) as Record<string, unknown>));
   return executeAnalysisRun(data.runId, ctx, async (progress) => {
-    const calls = await loadCallsForAnalysis(data.projectId, {
-      since: params.since ? new Date(params.since) : undefined,
-      until: params.until ? new Date(params.until) : undefined,
-      feature: params.feature,
-      limit: params.limit,
-    });
+    const { calls, window } = await loadWindowedCalls(data.projectId, params);
     await progress(0.5, `loaded ${calls.length} calls`);
-    const times = calls.map((c) => c.timestamp.getTime());
-    const window = {
-      from: params.since ? new Date(params.since) : new Date(times.length ? times[0] : Date.now()),
-      to: params.until ? new Date(params.until) : new Date(times.length ? times[times.length - 1] : Date.now()),
-    };
     const report = analyseBatch(calls, { window, seed: params.seed, minCalls: params.minCalls });
     return {
       result: report,

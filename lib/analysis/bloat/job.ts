@@ -8,7 +8,7 @@ import type { IngestEvent } from "../../ingest/event";
 import { writeEvents } from "../../ingest/writer";
 import { PRICE_VERSION } from "../../pricing/cost";
 import type { JobContext } from "../../queue/types";
-import { loadCallsForAnalysis } from "../load";
+import { loadWindowedCalls } from "../load";
 import { replayClientsForProject } from "../replay/credentials";
 import type { ReplayClient } from "../replay/client";
 import type { ReplayOutcome } from "../replay/harness";
@@ -109,18 +109,8 @@ export async function runBloatAnalysis(data: { projectId: string; runId: string;
   if (!project) throw new Error(`project ${data.projectId} not found`);
 
   return executeAnalysisRun(data.runId, ctx, async (progress) => {
-    const calls = await loadCallsForAnalysis(data.projectId, {
-      since: params.since ? new Date(params.since) : undefined,
-      until: params.until ? new Date(params.until) : undefined,
-      feature: params.feature,
-      limit: params.limit,
-    });
+    const { calls, window } = await loadWindowedCalls(data.projectId, params);
     await progress(0.1, `loaded ${calls.length} calls`);
-    const times = calls.map((c) => c.timestamp.getTime());
-    const window = {
-      from: params.since ? new Date(params.since) : new Date(times.length ? times[0] : Date.now()),
-      to: params.until ? new Date(params.until) : new Date(times.length ? times[times.length - 1] : Date.now()),
-    };
     const opts: BloatOptions = { window, seed: params.seed, maxGroups: params.maxGroups };
     const first = analyseBloat(calls, opts);
     await progress(0.3, `${first.groups.length} static prompts analysed`);
