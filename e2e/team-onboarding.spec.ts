@@ -154,3 +154,13 @@ test("repeated wrong passwords lock the account, with a message saying for how l
   await expect(page).toHaveURL(/\/sign-in/);
   await shot(page, "07-locked-out");
 });
+
+test("the live server sends the security headers on pages and API answers", async ({ request }) => {
+  for (const path of ["/sign-in", "/api/orgs"]) {
+    const res = await request.get(path, { maxRedirects: 0 });
+    const headers = res.headers();
+    expect(headers["content-security-policy"], path).toContain("frame-ancestors 'none'");
+    expect(headers["x-content-type-options"], path).toBe("nosniff");
+    expect(headers["referrer-policy"], path).toBeTruthy();
+  }
+});
