@@ -5,6 +5,7 @@
 import { db, getPool } from "../db/client";
 import { deliverEmail } from "../email/deliver";
 import { appUrl } from "../email/unsubscribe";
+import { escapeHtml } from "../html/escape";
 
 export const BUDGET_THRESHOLDS = [50, 80, 100] as const;
 
@@ -123,6 +124,3 @@ export async function runAlertChecks(at: Date, opts: { projectId?: string } = {}
   return fired;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}

@@ -3,6 +3,7 @@
 // the account still has that address, so a link for an old address verifies nothing.
 import { createHash } from "node:crypto";
 import { db } from "../db/client";
+import { escapeHtml } from "../html/escape";
 import { deliverEmail, type DeliveryResult } from "../email/deliver";
 import { appUrl } from "../email/unsubscribe";
 import { signToken, verifyToken } from "./signed-token";
@@ -42,6 +43,3 @@ export async function verifyEmail(token: string, now = Date.now()): Promise<Veri
   return res.count > 0 ? "verified" : "stale";
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}

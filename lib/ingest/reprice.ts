@@ -8,7 +8,7 @@
 // returned (new - old) deltas, so a concurrent ingest or a second backfill can never double-count.
 import { getPool } from "../db/client";
 import { getPriceEntry } from "../pricing/cost";
-import { priceStoredCall } from "./call-cost";
+import { priceStoredCall, type CallUsageFields } from "./call-cost";
 import { forgetOrgPricing, loadOrgPricing, type OrgPricing } from "./price-overrides";
 import { HOUR_SQL, toPgJson } from "./writer";
 
@@ -21,22 +21,7 @@ export type RepriceOptions = {
 
 export type RepriceResult = { version: string; examined: number; changed: number; projects: number };
 
-type StoredCallRow = {
-  eventId: string;
-  provider: string;
-  model: string | null;
-  status: number;
-  tokensEstimated: boolean;
-  batch: boolean;
-  serviceTier: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  cacheWriteTokens: number;
-  cacheWrite1hTokens: number;
-  reasoningTokens: number;
-  costUsd: number | null;
-};
+type StoredCallRow = CallUsageFields & { eventId: string; cacheWrite1hTokens: number; costUsd: number | null };
 
 /** Models (with their providers) of a project that an override keyed by `overrideModel` applies to. */
 async function affectedModels(projectId: string, overrideModel: string): Promise<string[]> {

@@ -3,7 +3,8 @@
 // cache threshold curves, batch arrival hours). It loads nothing from anywhere; every text from the
 // logs is escaped.
 import { evidenceLine, monthlyText, pct, usd } from "./terminal";
-import { barChartSvg, columnChartSvg, escapeHtml as esc, lineChartSvg, waterfallSvg, type WaterfallBar } from "./svg";
+import { escapeHtml as esc } from "../html/escape";
+import { barChartSvg, columnChartSvg, lineChartSvg, waterfallSvg, type WaterfallBar } from "./svg";
 import type { Json, LeverSection, ReportFinding, SpendlensReport } from "./types";
 
 const CSS = `

@@ -1,9 +1,7 @@
 // Small inline SVG charts for the self-contained HTML report: no library, no external resource, text
 // escaped. Each function returns one <svg> element sized by its viewBox (the page's CSS makes it fluid).
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
-}
+import { escapeHtml } from "../html/escape";
 
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)).toString() : "0");
 

@@ -1,8 +1,7 @@
 // The weekly report of an organization (or one project): spend this week vs last, by model and feature,
 // top recommendations, realised savings of accepted ones, unpriced models, error-rate and latency
 // changes, and anomalous days. All figures come from the hourly rollups and stored findings.
-import { getPool } from "../db/client";
-import { db } from "../db/client";
+import { db, getPool } from "../db/client";
 import { getOverview, type Totals } from "../dashboard/overview";
 import { currentFindings } from "../recommend/findings";
 import { realisedSavings } from "../recommend/realised";
