@@ -5,20 +5,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { adminUrl, createScratchDatabase, dropDatabase } from "../lib/db/scratch";
+import { adminUrl, createScratchDatabase, dropDatabase, postgresAnswers } from "../lib/db/scratch";
 import { serverStateFile, type ServerState } from "./server-state";
 
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "spendlens-e2e-"));

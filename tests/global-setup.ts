@@ -1,21 +1,10 @@
 // Vitest global setup: finds the Postgres the tests use (this machine's server, or the embedded
 // one when none answers), builds a migrated template database once, and checks Redis.
 import net from "node:net";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { migrate } from "../lib/db/migrate";
-import { adminUrl, createScratchDatabase, dropDatabase } from "../lib/db/scratch";
+import { adminUrl, createScratchDatabase, dropDatabase, postgresAnswers } from "../lib/db/scratch";
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function redisReachable(url: string): Promise<boolean> {
   const u = new URL(url);
@@ -42,7 +31,7 @@ export default async function setup(project: TestProject) {
   process.env.SPENDLENS_DATA_DIR ??= mkdtempSync(path.join(os.tmpdir(), "spendlens-test-data-"));
   let admin = adminUrl();
   let stopEmbedded: (() => Promise<void>) | undefined;
-  if (!(await reachable(admin))) {
+  if (!(await postgresAnswers(admin))) {
     const { startEmbeddedPostgres } = await import("../lib/db/embedded");
     const embedded = await startEmbeddedPostgres({ dir: `.spendlens/test-pg-${process.pid}` });
     admin = embedded.url;
