@@ -5,7 +5,7 @@ import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
 import { enabledOAuthProviders, userIdForOAuth } from "./oauth";
 import { lockedMessage, signInWithPassword } from "./password-sign-in";
-import { signInClientAddress, signInRateLimitedMessage, takeSignInAttempt } from "./sign-in-rate-limit";
+import { clientAddress, rateLimitedMessage, takeRateLimit } from "./sign-in-rate-limit";
 import { SESSION_MAX_AGE_S, authSecret } from "./session";
 
 export function buildAuthOptions(): NextAuthOptions {
@@ -16,8 +16,9 @@ export function buildAuthOptions(): NextAuthOptions {
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, req) {
         // Per-address limit first: a refused attempt never reaches the (expensive) password check.
-        const rate = takeSignInAttempt(signInClientAddress(req?.headers));
-        if (!rate.ok) throw new Error(signInRateLimitedMessage(rate.retryAfterSec));
+        // next-auth hands over the request headers only (no peer address): clientAddress decides.
+        const rate = takeRateLimit("sign-in", clientAddress(req?.headers));
+        if (!rate.ok) throw new Error(rateLimitedMessage("sign-in", rate.retryAfterSec));
         const result = await signInWithPassword(credentials?.email, credentials?.password);
         if (result.ok) return result.user;
         // A thrown message reaches the sign-in form; null gives next-auth's generic "CredentialsSignin".
