@@ -4,13 +4,13 @@
 //  3. migrations applied; Prisma client generated and the Next.js app built when missing or stale;
 //  4. Next.js on PORT (3000), the logging proxy on PROXY_PORT (3100), and, without REDIS_URL,
 //     the in-process job runner (with REDIS_URL, jobs run in `npm run worker`).
-import { execFileSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { dataDir, startEmbeddedPostgres, type EmbeddedPostgres } from "../lib/db/embedded";
 import { migrate } from "../lib/db/migrate";
+import { ensureAppBuilt } from "./app-build";
 
 const root = process.cwd();
 const dev = process.argv.includes("--dev");
@@ -33,48 +33,12 @@ function loadOrCreateSecrets(dir: string): void {
   if (changed) writeFileSync(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
 }
 
-/** Hash of everything the Next.js build depends on, to rebuild only when it changed. */
-function sourceHash(): string {
-  const h = createHash("sha256");
-  const walk = (p: string) => {
-    if (!existsSync(p)) return;
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p).sort()) if (e !== "node_modules" && e !== "generated" && !e.startsWith(".")) walk(path.join(p, e));
-    } else if (/\.(tsx?|jsx?|css|json|prisma|mjs)$/.test(p)) {
-      h.update(p).update(readFileSync(p));
-    }
-  };
-  for (const p of ["app", "lib", "components", "next.config.js", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"]) walk(path.join(root, p));
-  return h.digest("hex");
-}
-
-function run(cmd: string, args: string[]) {
-  execFileSync(cmd, args, { stdio: "inherit", cwd: root, env: process.env });
-}
-
-function ensureBuilt(): void {
-  const bin = (name: string) => path.join(root, "node_modules/.bin", name);
-  if (!existsSync(path.join(root, "lib/db/generated/client.ts"))) {
-    log("generating the Prisma client");
-    run(bin("prisma"), ["generate"]);
-  }
-  if (dev) return;
-  const stamp = path.join(root, ".next/spendlens-source-hash");
-  const hash = sourceHash();
-  if (existsSync(path.join(root, ".next/BUILD_ID")) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return;
-  log("building the web app (first start or sources changed; takes a minute or two)");
-  run(bin("prisma"), ["generate"]);
-  run(bin("next"), ["build"]);
-  writeFileSync(stamp, hash);
-}
-
 async function main() {
   const dir = dataDir();
   mkdirSync(dir, { recursive: true });
   loadOrCreateSecrets(dir);
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
-  ensureBuilt();
+  ensureAppBuilt({ dev, log });
 
   let embedded: EmbeddedPostgres | undefined;
   if (!process.env.DATABASE_URL) {
@@ -89,7 +53,14 @@ async function main() {
   const app = next({ dev, dir: root, hostname: "localhost", port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  // Route handlers get no socket address from Next.js: pass it in a header the launcher writes itself
+  // (the per-address sign-in/sign-up limits key on it; lib/auth/sign-in-rate-limit.ts).
+  const { stampPeerAddress } = await import("../lib/auth/sign-in-rate-limit");
+  process.env.SPENDLENS_PEER_HEADER = "1";
+  const server = http.createServer((req, res) => {
+    stampPeerAddress(req);
+    void handle(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   log(`app on http://localhost:${port}`);
 

@@ -7,7 +7,7 @@ import * as signUpRoute from "../../app/api/sign-up/route";
 import { db } from "../db/client";
 import { useTestDatabase } from "../db/testing";
 import { buildAuthOptions } from "./options";
-import { DIRECT_CLIENT, clientAddress, rateLimitedMessage, resetAuthRateLimits, takeRateLimit, trustedProxyHops } from "./sign-in-rate-limit";
+import { DIRECT_CLIENT, PEER_ADDRESS_HEADER, clientAddress, stampPeerAddress, rateLimitedMessage, resetAuthRateLimits, takeRateLimit, trustedProxyHops } from "./sign-in-rate-limit";
 
 useTestDatabase();
 
@@ -41,6 +41,27 @@ describe("clientAddress", () => {
     expect(clientAddress({}, "::ffff:198.51.100.7")).toBe("198.51.100.7");
     process.env.SPENDLENS_TRUSTED_PROXIES = "0";
     expect(clientAddress({ "x-forwarded-for": "203.0.113.1" })).toBe(DIRECT_CLIENT);
+  });
+
+  it("reads the launcher's peer-address header only when the launcher serves the app, and the launcher overwrites a client's copy", () => {
+    delete process.env.SPENDLENS_TRUSTED_PROXIES;
+    const savedPeer = process.env.SPENDLENS_PEER_HEADER;
+    try {
+      delete process.env.SPENDLENS_PEER_HEADER;
+      // Without the launcher, a client writing the header itself gains nothing.
+      expect(clientAddress({ [PEER_ADDRESS_HEADER]: "203.0.113.50" })).toBe(DIRECT_CLIENT);
+      process.env.SPENDLENS_PEER_HEADER = "1";
+      const req = { headers: { [PEER_ADDRESS_HEADER]: "203.0.113.50", "x-forwarded-for": "203.0.113.51" } as Record<string, unknown>, socket: { remoteAddress: "::ffff:198.51.100.20" } };
+      stampPeerAddress(req);
+      expect(clientAddress(req.headers)).toBe("198.51.100.20");
+      expect(clientAddress(new Headers({ [PEER_ADDRESS_HEADER]: "198.51.100.21" }))).toBe("198.51.100.21");
+      // Behind trusted proxies the forwarded hop wins over the peer (which is then the proxy).
+      process.env.SPENDLENS_TRUSTED_PROXIES = "1";
+      expect(clientAddress(req.headers)).toBe("203.0.113.51");
+    } finally {
+      if (savedPeer === undefined) delete process.env.SPENDLENS_PEER_HEADER;
+      else process.env.SPENDLENS_PEER_HEADER = savedPeer;
+    }
   });
 
   it("counts attempts with different spoofed X-Forwarded-For values in one bucket when no proxy is trusted", () => {

@@ -71,26 +71,45 @@ function normaliseAddress(raw: string | null | undefined): string | null {
   return (a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a).slice(0, 64);
 }
 
+function headerValue(headers: Headers | Record<string, unknown> | undefined | null, name: string): string | null {
+  if (headers instanceof Headers) return headers.get(name);
+  if (!headers) return null;
+  const v = (headers as Record<string, unknown>)[name];
+  // Several header lines are one list, in order.
+  return Array.isArray(v) ? v.map(String).join(",") : typeof v === "string" ? v : null;
+}
+
+/**
+ * The header in which the launcher (scripts/start.ts) passes each request's socket address to the app:
+ * Next.js gives route handlers no peer address, so the launcher's own http server writes it, replacing
+ * whatever a client sent under that name. It is read only when the launcher says it serves the app
+ * (SPENDLENS_PEER_HEADER=1, set by the launcher in its own process), so `next start` without the
+ * launcher cannot be fooled by a client writing the header itself.
+ */
+export const PEER_ADDRESS_HEADER = "x-spendlens-peer-address";
+
+function launcherPeerAddress(headers: Headers | Record<string, unknown> | undefined | null): string | null {
+  return process.env.SPENDLENS_PEER_HEADER === "1" ? headerValue(headers, PEER_ADDRESS_HEADER) : null;
+}
+
+/** Set the peer-address header from the socket (the launcher's http server, before Next.js sees the request). */
+export function stampPeerAddress(req: { headers: Record<string, unknown>; socket: { remoteAddress?: string } }): void {
+  req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+}
+
 /**
  * The client address of a request, the key of its rate-limit buckets:
  *  - SPENDLENS_TRUSTED_PROXIES = 0 (default): X-Forwarded-For (and X-Real-IP) are ignored, since a client
- *    reaching the app directly writes them itself; the peer address when the caller has one, else the
- *    shared DIRECT_CLIENT bucket;
+ *    reaching the app directly writes them itself; the peer address when the caller has one (or the
+ *    launcher passed it, see PEER_ADDRESS_HEADER), else the shared DIRECT_CLIENT bucket;
  *  - N > 0: the Nth X-Forwarded-For hop from the right, the address the outermost trusted proxy saw
  *    (each proxy appends the address it was reached from). Fewer than N hops means the request did not
  *    come through the proxies as configured: DIRECT_CLIENT.
  */
 export function clientAddress(headers: Headers | Record<string, unknown> | undefined | null, peerAddress?: string | null): string {
   const n = trustedProxyHops();
-  if (n === 0) return normaliseAddress(peerAddress) ?? DIRECT_CLIENT;
-  let forwarded: string | null = null;
-  if (headers instanceof Headers) forwarded = headers.get("x-forwarded-for");
-  else if (headers) {
-    const v = (headers as Record<string, unknown>)["x-forwarded-for"];
-    // Several header lines are one list, in order.
-    forwarded = Array.isArray(v) ? v.map(String).join(",") : typeof v === "string" ? v : null;
-  }
-  const hops = (forwarded ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (n === 0) return normaliseAddress(peerAddress ?? launcherPeerAddress(headers)) ?? DIRECT_CLIENT;
+  const hops = (headerValue(headers, "x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return (hops.length >= n ? normaliseAddress(hops[hops.length - n]) : null) ?? DIRECT_CLIENT;
 }
 

@@ -233,16 +233,22 @@ describe("session cookies", () => {
 describe("password sign-in: per-address rate limit and per-account lockout", () => {
   beforeAll(() => {
     process.env.NEXTAUTH_URL = "http://localhost:3000";
+    // These tests stand for a deployment behind one reverse proxy, whose X-Forwarded-For hop is trusted.
+    process.env.SPENDLENS_TRUSTED_PROXIES = "1";
   });
   afterAll(() => {
     delete process.env.SIGN_IN_RATE_LIMIT_PER_MINUTE;
+    delete process.env.SPENDLENS_TRUSTED_PROXIES;
     resetSignInRateLimits();
   });
 
-  it("reads the client address from the last X-Forwarded-For hop", () => {
+  it("reads the client address from the last X-Forwarded-For hop behind one trusted proxy, and never from the header without one", () => {
     expect(signInClientAddress({ "x-forwarded-for": "10.0.0.1, 203.0.113.9" })).toBe("203.0.113.9");
-    expect(signInClientAddress(new Headers({ "x-real-ip": "203.0.113.5" }))).toBe("203.0.113.5");
-    expect(signInClientAddress({})).toBe("unknown");
+    expect(signInClientAddress(new Headers({ "x-real-ip": "203.0.113.5" }))).toBe("direct");
+    expect(signInClientAddress({})).toBe("direct");
+    delete process.env.SPENDLENS_TRUSTED_PROXIES;
+    expect(signInClientAddress({ "x-forwarded-for": "10.0.0.1, 203.0.113.9" })).toBe("direct");
+    process.env.SPENDLENS_TRUSTED_PROXIES = "1";
   });
 
   it("refuses an address after SIGN_IN_RATE_LIMIT_PER_MINUTE attempts, before checking any password; other addresses go on", async () => {
