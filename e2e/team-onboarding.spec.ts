@@ -163,4 +163,9 @@ test("the live server sends the security headers on pages and API answers", asyn
     expect(headers["x-content-type-options"], path).toBe("nosniff");
     expect(headers["referrer-policy"], path).toBeTruthy();
   }
+  // Ingest is answered by the launcher before Next.js (lib/http/app-listener.ts): its answers carry them too.
+  const ingest = await request.post("/api/v1/ingest", { data: { events: [] } });
+  expect(ingest.status()).toBe(401);
+  expect(ingest.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(ingest.headers()["x-content-type-options"]).toBe("nosniff");
 });

@@ -53,14 +53,12 @@ async function main() {
   const app = next({ dev, dir: root, hostname: "localhost", port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  // Route handlers get no socket address from Next.js: pass it in a header the launcher writes itself
-  // (the per-address sign-in/sign-up limits key on it; lib/auth/sign-in-rate-limit.ts).
-  const { stampPeerAddress } = await import("../lib/auth/sign-in-rate-limit");
+  // Ingest endpoints answered on node:http directly, the rest by Next.js; every request gets its socket
+  // address in a header the launcher writes itself (Next.js gives route handlers none; the per-address
+  // sign-in/sign-up limits key on it, lib/auth/sign-in-rate-limit.ts).
+  const { appListener } = await import("../lib/http/app-listener");
   process.env.SPENDLENS_PEER_HEADER = "1";
-  const server = http.createServer((req, res) => {
-    stampPeerAddress(req);
-    void handle(req, res);
-  });
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, appListener(handle));
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   log(`app on http://localhost:${port}`);
 

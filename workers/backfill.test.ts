@@ -29,7 +29,8 @@ function anthropicEvent(id: string, hour: number): IngestEvent {
       usage: { input_tokens: 300, output_tokens: 5, cache_read_input_tokens: 1000, cache_creation_input_tokens: 0 },
     },
     latency_ms: 400,
-    tags: { feature: "intents" },
+    // Two users across the test's hours, so the per-user rollup is moved by the backfill too.
+    tags: { feature: "intents", user: hour % 2 === 0 ? "ann" : "bob" },
   };
 }
 
@@ -44,23 +45,33 @@ function unknownModel(id: string, hour: number): IngestEvent {
   return e;
 }
 
-/** What the rollup must say: sums over the non-replay calls, per rollup key. */
+/** What the rollups must say: sums over the non-replay calls, per hourly key and per (day, user) key. */
 async function rollupFromCalls(projectId: string) {
-  const { rows } = await getPool().query(
-    `SELECT to_timestamp(floor(extract(epoch FROM "timestamp") / 3600) * 3600) AS hour, coalesce(model,'') AS model,
-            coalesce(feature,'') AS feature, coalesce("endUser",'') AS "endUser",
-            sum(coalesce("costUsd",0))::float8 AS cost, count(*) FILTER (WHERE "costUsd" IS NULL)::int AS unpriced
-     FROM "Call" WHERE "projectId" = $1 AND source <> 'replay' GROUP BY 1,2,3,4 ORDER BY 1,2,3,4`,
-    [projectId],
+  const q = (key: string, group: string) =>
+    getPool().query(
+      `SELECT ${key} AS key, sum(coalesce("costUsd",0))::float8 AS cost, count(*) FILTER (WHERE "costUsd" IS NULL)::int AS unpriced
+       FROM "Call" WHERE "projectId" = $1 AND source <> 'replay' GROUP BY ${group} ORDER BY 1`,
+      [projectId],
+    );
+  const hourly = await q(
+    `to_char(to_timestamp(floor(extract(epoch FROM "timestamp") / 3600) * 3600) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24') || '|' || coalesce(model,'') || '|' || coalesce(feature,'')`,
+    "1",
   );
-  return rows.map((r) => ({ key: `${r.hour.toISOString()}|${r.model}|${r.feature}|${r.endUser}`, cost: r.cost, unpriced: r.unpriced }));
+  const users = await q(`to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD') || '|' || coalesce("endUser",'')`, "1");
+  return [...hourly.rows, ...users.rows].map((r) => ({ key: r.key as string, cost: r.cost as number, unpriced: r.unpriced as number }));
 }
 async function rollupStored(projectId: string) {
-  const rows = await db.usageHourly.findMany({ where: { projectId }, orderBy: [{ hour: "asc" }, { model: "asc" }, { feature: "asc" }, { endUser: "asc" }] });
-  return rows.map((r) => ({ key: `${r.hour.toISOString()}|${r.model}|${r.feature}|${r.endUser}`, cost: r.costUsd, unpriced: r.unpricedRequests }));
+  const hourly = await db.usageHourly.findMany({ where: { projectId } });
+  const users = await db.usageDailyUser.findMany({ where: { projectId } });
+  const rows = [
+    ...hourly.map((r) => ({ key: `${r.hour.toISOString().slice(0, 13)}|${r.model}|${r.feature}`, cost: r.costUsd, unpriced: r.unpricedRequests })),
+    ...users.map((r) => ({ key: `${r.day.toISOString().slice(0, 10)}|${r.endUser}`, cost: r.costUsd, unpriced: r.unpricedRequests })),
+  ];
+  const sort = (xs: typeof rows) => xs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return sort(rows);
 }
 async function expectRollupConsistent(projectId: string) {
-  const want = await rollupFromCalls(projectId);
+  const want = (await rollupFromCalls(projectId)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const got = await rollupStored(projectId);
   expect(got.map((g) => g.key)).toEqual(want.map((w) => w.key));
   got.forEach((g, i) => {

@@ -158,7 +158,13 @@ export function OverviewDashboard(props: { apiUrl: string; initial: { overview: 
           <p className="muted">No calls in this range. Pick a longer one, or look at the <a href={props.callsPath}>calls</a>.</p>
         ) : (
           <>
-            <SpendChart keys={series.keys} points={series.points} bucket={o.range.bucket} timeZone={props.timeZone} testId="spend-chart" />
+            {series.bucket !== o.range.bucket ? (
+              <p className="muted small" data-testid="series-grain-note">
+                Spend by user is rolled up per UTC day: this chart and table cover the whole days {series.from.slice(0, 10)} to{" "}
+                {new Date(Date.parse(series.to) - 1).toISOString().slice(0, 10)}.
+              </p>
+            ) : null}
+            <SpendChart keys={series.keys} points={series.points} bucket={series.bucket} timeZone={props.timeZone} testId="spend-chart" />
             <div className="table-wrap">
               <table className="table" data-testid="breakdown-table">
                 <thead>

@@ -17,7 +17,7 @@ let spikeProject = "";
 
 const addHour = (projectId: string, hour: Date, cost: number) =>
   db.usageHourly.create({
-    data: { projectId, hour, model: "gpt-4o", feature: "", endUser: "", requests: 1, costUsd: cost, latencyBuckets: new Array(LATENCY_BUCKET_COUNT).fill(0) },
+    data: { projectId, hour, model: "gpt-4o", feature: "", requests: 1, costUsd: cost, latencyBuckets: new Array(LATENCY_BUCKET_COUNT).fill(0) },
   });
 
 beforeAll(async () => {

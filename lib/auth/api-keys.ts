@@ -29,7 +29,11 @@ export type VerifiedKey = { keyId: string; projectId: string; organizationId: st
 export type KeyFailure = { error: "missing" | "malformed" | "invalid" | "revoked" };
 
 type CacheEntry = { at: number; value: VerifiedKey | KeyFailure; secretHash: string };
-const cache = new Map<string, CacheEntry>();
+// One cache per process, on globalThis: `npm start` loads this module twice — in the launcher, which
+// answers ingest directly (lib/http/app-listener.ts), and inside the Next.js server bundle, where keys are
+// revoked — and a revocation must reach the copy ingest checks at once, not after CACHE_MS.
+const shared = globalThis as typeof globalThis & { __spendlensApiKeyCache?: Map<string, CacheEntry> };
+const cache = (shared.__spendlensApiKeyCache ??= new Map<string, CacheEntry>());
 const CACHE_MS = 10_000; // a revoked key stops working within this many ms on every process
 const LAST_USED_EVERY_MS = 60_000;
 const lastUsedWritten = new Map<string, number>();

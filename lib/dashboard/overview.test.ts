@@ -23,7 +23,7 @@ beforeAll(async () => {
   projectId = p.id;
   otherProjectId = q.id;
   const row = (projectId: string, hour: Date, model: string, feature: string, requests: number, cost: number, lat: number[], extra = {}) => ({
-    projectId, hour, model, feature, endUser: "", requests, costUsd: cost, inputTokens: BigInt(requests * 100), outputTokens: BigInt(requests * 10),
+    projectId, hour, model, feature, requests, costUsd: cost, inputTokens: BigInt(requests * 100), outputTokens: BigInt(requests * 10),
     cachedInputTokens: BigInt(requests * 25), latencySumMs: BigInt(lat.reduce((a, b) => a + b, 0)), latencyCount: lat.length, latencyBuckets: hist(lat), ...extra,
   });
   await db.usageHourly.createMany({
@@ -35,6 +35,18 @@ beforeAll(async () => {
       row(p.id, day(10, 3), "gpt-4o-mini", "chat", 30, 5, [...Array(27).fill(800), 2500, 2500, 2500]),
       // another project: must never show up
       row(q.id, day(9), "gpt-4o", "classify", 1000, 999, Array(5).fill(100)),
+    ],
+  });
+  const user = (projectId: string, d: number, endUser: string, requests: number, costUsd: number) => ({ projectId, day: day(d, 0), endUser, requests, costUsd });
+  await db.usageDailyUser.createMany({
+    data: [
+      user(p.id, 3, "ann", 10, 10),
+      user(p.id, 9, "ann", 5, 20),
+      user(p.id, 9, "bob", 15, 10),
+      user(p.id, 10, "", 30, 5),
+      // the last day of the range starts at 00:00 on Nov 15: outside [Nov 8, Nov 15)
+      user(p.id, 15, "carl", 1, 100),
+      user(q.id, 9, "zed", 1000, 999),
     ],
   });
 });
@@ -64,7 +76,29 @@ describe("getOverview", () => {
     expect(nov9.values["gpt-4o"]).toBeCloseTo(30, 9);
     const nov10 = o.series.feature.points.find((p) => p.bucket.startsWith("2026-11-10"))!;
     expect(nov10.values.chat).toBeCloseTo(5, 9);
-    expect(o.series.endUser.keys).toEqual(["(none)"]);
+    expect(o.series.model.bucket).toBe("day");
+  });
+
+  it("breaks spend down by user from the daily user rollup, ranked by cost, none shown as (none)", async () => {
+    const o = await getOverview(projectId, { from: day(8, 0), to: day(15, 0) });
+    expect(o.series.endUser.keys).toEqual(["ann", "bob", "(none)"]);
+    const nov9 = o.series.endUser.points.find((p) => p.bucket.startsWith("2026-11-09"))!;
+    expect(nov9.values).toEqual({ ann: 20, bob: 10 });
+    expect(o.series.endUser.points.reduce((s, p) => s + p.total, 0)).toBeCloseTo(35, 9);
+    const folded = await getOverview(projectId, { from: day(8, 0), to: day(15, 0) }, { top: 1 });
+    expect(folded.series.endUser.keys).toEqual(["ann", "other"]);
+    expect(folded.series.endUser.points.find((p) => p.bucket.startsWith("2026-11-10"))!.values).toEqual({ other: 5 });
+  });
+
+  it("answers a range shorter than a day per hour, and its user series for the whole UTC days it touches", async () => {
+    const o = await getOverview(projectId, { from: day(9, 6), to: day(10, 6) });
+    expect(o.range.bucket).toBe("hour");
+    expect(o.series.model.points).toHaveLength(24);
+    expect(o.series.model.bucket).toBe("hour");
+    expect(o.totals.costUsd).toBeCloseTo(35, 9);
+    expect(o.series.endUser.bucket).toBe("day");
+    expect([o.series.endUser.from, o.series.endUser.to]).toEqual([day(9, 0).toISOString(), day(11, 0).toISOString()]);
+    expect(o.series.endUser.points.map((p) => p.bucket.slice(0, 10))).toEqual(["2026-11-09", "2026-11-10"]);
   });
 
   it("folds keys beyond the top N into other", async () => {

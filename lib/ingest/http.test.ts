@@ -6,7 +6,7 @@ import { useTestDatabase } from "../db/testing";
 import { priceCall } from "../pricing/cost";
 import { handleIngestRequest, INGEST_MAX_EVENTS } from "./http";
 import { resetIngestRateLimits } from "./rate-limit";
-import { hourOf, latencyBucket, LATENCY_BUCKET_COUNT } from "./rollup";
+import { dayOf, hourOf, latencyBucket, LATENCY_BUCKET_COUNT } from "./rollup";
 import { createProjectWithKey, openAIChatEvent, serveOnLoopback, type ProjectFixture } from "./test-fixtures";
 
 const database = useTestDatabase();
@@ -74,8 +74,12 @@ describe("POST /api/v1/ingest", () => {
     const hour = hourOf(new Date(events[0].timestamp));
     const roll = await db.usageHourly.findMany({ where: { projectId: a.projectId } });
     expect(roll).toHaveLength(1);
-    expect(roll[0]).toMatchObject({ hour, model: "gpt-4o-mini-2024-07-18", feature: "support", endUser: "u-1", requests: 2, errors: 0, unpricedRequests: 0 });
+    expect(roll[0]).toMatchObject({ hour, model: "gpt-4o-mini-2024-07-18", feature: "support", requests: 2, errors: 0, unpricedRequests: 0 });
     expect(Number(roll[0].inputTokens)).toBe(96);
+    const users = await db.usageDailyUser.findMany({ where: { projectId: a.projectId } });
+    expect(users).toHaveLength(1);
+    expect(users[0]).toMatchObject({ day: dayOf(hour), endUser: "u-1", requests: 2, errors: 0, unpricedRequests: 0 });
+    expect(users[0].costUsd).toBeCloseTo(2 * expected.costUsd, 12);
     expect(Number(roll[0].latencySumMs)).toBe(640 + 1800);
     expect(roll[0].costUsd).toBeCloseTo(2 * expected.costUsd, 12);
     const buckets = new Array(LATENCY_BUCKET_COUNT).fill(0);

@@ -18,7 +18,10 @@ export type OrgPricing = {
 /** How long a process may price with an override set it read earlier. */
 export const PRICE_OVERRIDE_CACHE_MS = 5_000;
 
-const cache = new Map<string, { at: number; value: Promise<OrgPricing> }>();
+// Per process on globalThis: the launcher's direct ingest path and the Next.js bundle (where overrides
+// are edited and forgotten) load this module separately (see lib/auth/api-keys.ts).
+const shared = globalThis as typeof globalThis & { __spendlensOrgPricing?: Map<string, { at: number; value: Promise<OrgPricing> }> };
+const cache = (shared.__spendlensOrgPricing ??= new Map());
 
 export function pricingVersion(overrides: Record<string, Partial<PriceEntry>>): string {
   const models = Object.keys(overrides).sort();

@@ -1,5 +1,5 @@
 // Price-change backfill: re-price stored calls after an organization's overrides (or the price table)
-// change, in batches, and move the hourly rollups by exactly the cost that changed.
+// change, in batches, and move the rollups (hourly and per user) by exactly the cost that changed.
 //
 // Which calls: those whose priceVersion differs from the organization's current one (the version
 // fingerprints the table and the override set, see price-overrides.ts), optionally only the models an
@@ -10,7 +10,7 @@ import { getPool } from "../db/client";
 import { getPriceEntry } from "../pricing/cost";
 import { priceStoredCall, type CallUsageFields } from "./call-cost";
 import { forgetOrgPricing, loadOrgPricing, type OrgPricing } from "./price-overrides";
-import { HOUR_SQL, toPgJson } from "./writer";
+import { DAY_SQL, HOUR_SQL, toPgJson } from "./writer";
 
 export type RepriceOptions = {
   /** Only calls whose model an override keyed by this name applies to (as priceCall would apply it). */
@@ -52,23 +52,38 @@ upd AS (
     AND c."costUsd" IS NOT DISTINCT FROM u."oldCost" AND c."priceVersion" IS DISTINCT FROM u."priceVersion"
   RETURNING c."timestamp", c."model", c."feature", c."endUser", c."source", c."replayRunId", u."oldCost", u."costUsd" AS "newCost"
 ),
+counted AS (
+  SELECT * FROM upd WHERE "source" <> 'replay' AND "replayRunId" IS NULL
+),
 d AS (
   SELECT ${HOUR_SQL(`"timestamp"`)} AS hour, coalesce("model", '') AS model, coalesce("feature", '') AS feature,
-    coalesce("endUser", '') AS "endUser",
     sum(coalesce("newCost", 0) - coalesce("oldCost", 0)) AS cost,
     sum(("newCost" IS NULL)::int - ("oldCost" IS NULL)::int)::int AS unpriced
-  FROM upd
-  WHERE "source" <> 'replay' AND "replayRunId" IS NULL
-  GROUP BY 1, 2, 3, 4
-  ORDER BY 1, 2, 3, 4
+  FROM counted
+  GROUP BY 1, 2, 3
+  ORDER BY 1, 2, 3
 ),
 roll AS (
   UPDATE "UsageHourly" h SET "costUsd" = h."costUsd" + d.cost, "unpricedRequests" = h."unpricedRequests" + d.unpriced
   FROM d
-  WHERE h."projectId" = $1 AND h."hour" = d.hour AND h."model" = d.model AND h."feature" = d.feature AND h."endUser" = d."endUser"
+  WHERE h."projectId" = $1 AND h."hour" = d.hour AND h."model" = d.model AND h."feature" = d.feature
+  RETURNING 1
+),
+du AS (
+  SELECT ${DAY_SQL(`"timestamp"`)} AS day, coalesce("endUser", '') AS "endUser",
+    sum(coalesce("newCost", 0) - coalesce("oldCost", 0)) AS cost,
+    sum(("newCost" IS NULL)::int - ("oldCost" IS NULL)::int)::int AS unpriced
+  FROM counted
+  GROUP BY 1, 2
+  ORDER BY 1, 2
+),
+"rollUsers" AS (
+  UPDATE "UsageDailyUser" h SET "costUsd" = h."costUsd" + du.cost, "unpricedRequests" = h."unpricedRequests" + du.unpriced
+  FROM du
+  WHERE h."projectId" = $1 AND h."day" = du.day AND h."endUser" = du."endUser"
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM upd)::int AS updated, (SELECT count(*) FROM roll)::int AS "rollupRows"`;
+SELECT (SELECT count(*) FROM upd)::int AS updated, (SELECT count(*) FROM roll)::int + (SELECT count(*) FROM "rollUsers")::int AS "rollupRows"`;
 
 /** Re-price one project's stale calls; returns how many were examined and how many changed cost. */
 async function repriceProject(

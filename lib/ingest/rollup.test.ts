@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT, addLatencyBuckets, aggregateRollups, hourOf, latencyBucket, latencyPercentile } from "./rollup";
+import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT, addLatencyBuckets, aggregateRollups, dayOf, hourOf, latencyBucket, latencyPercentile } from "./rollup";
 
 function histogram(latencies: number[]): number[] {
   const h = new Array(LATENCY_BUCKET_COUNT).fill(0);
@@ -48,9 +48,9 @@ describe("latency buckets", () => {
     expect(hourOf(new Date("2026-12-04T17:00:00+05:30")).toISOString()).toBe("2026-12-04T11:00:00.000Z");
   });
 
-  it("aggregates calls per hour/model/feature/user, counting errors, unpriced calls and latencies", () => {
+  it("aggregates calls per hour/model/feature, counting errors, unpriced calls and latencies", () => {
     const base = { model: "m", feature: "f", endUser: null, inputTokens: 10, outputTokens: 2, cachedInputTokens: 1 };
-    const rows = aggregateRollups([
+    const { hourly: rows } = aggregateRollups([
       { ...base, timestamp: new Date("2026-12-01T10:05:00Z"), status: 200, costUsd: 0.5, latencyMs: 100 },
       { ...base, timestamp: new Date("2026-12-01T10:55:00Z"), status: 429, costUsd: 0, latencyMs: null },
       { ...base, timestamp: new Date("2026-12-01T10:56:00Z"), status: 200, costUsd: null, latencyMs: 2500 },
@@ -58,9 +58,45 @@ describe("latency buckets", () => {
     ]);
     expect(rows.map((r) => r.hour)).toEqual(["2026-12-01T09:00:00.000Z", "2026-12-01T10:00:00.000Z"]);
     const ten = rows[1];
-    expect(ten).toMatchObject({ model: "m", feature: "f", endUser: "", requests: 3, errors: 1, unpricedRequests: 1, costUsd: 0.5, inputTokens: 30, latencySumMs: 2600, latencyCount: 2 });
+    expect(ten).toMatchObject({ model: "m", feature: "f", requests: 3, errors: 1, unpricedRequests: 1, costUsd: 0.5, inputTokens: 30, latencySumMs: 2600, latencyCount: 2 });
     expect(ten.latencyBuckets[latencyBucket(100)]).toBe(1);
     expect(ten.latencyBuckets[latencyBucket(2500)]).toBe(1);
     expect(rows[0]).toMatchObject({ requests: 1, errors: 1 });
+  });
+
+  it("rolls end users up per UTC day, apart from the hourly rows, with the same totals", () => {
+    const call = (timestamp: string, endUser: string | null, model: string, costUsd: number | null, status = 200) => ({
+      timestamp: new Date(timestamp),
+      model,
+      feature: "chat",
+      endUser,
+      status,
+      inputTokens: 100,
+      outputTokens: 7,
+      cachedInputTokens: 0,
+      costUsd,
+      latencyMs: 300,
+    });
+    const calls = [
+      call("2026-12-01T00:10:00Z", "ann", "gpt-4o", 0.25),
+      call("2026-12-01T23:59:59Z", "ann", "gpt-4o-mini", 0.5, 500),
+      call("2026-12-02T00:00:00Z", "ann", "gpt-4o", 1),
+      call("2026-12-01T12:00:00Z", "bob", "gpt-4o", null),
+      call("2026-12-01T12:30:00Z", null, "gpt-4o", 2),
+    ];
+    const { hourly, users } = aggregateRollups(calls);
+    // Users never split the hourly rows: the two 12:xx calls of bob and of nobody share one.
+    expect(hourly.filter((r) => r.hour === "2026-12-01T12:00:00.000Z")).toHaveLength(1);
+    expect(users.map((u) => [u.day.slice(0, 10), u.endUser, u.requests, u.errors, u.unpricedRequests, u.costUsd])).toEqual([
+      ["2026-12-01", "", 1, 0, 0, 2],
+      ["2026-12-01", "ann", 2, 1, 0, 0.75],
+      ["2026-12-01", "bob", 1, 0, 1, 0],
+      ["2026-12-02", "ann", 1, 0, 0, 1],
+    ]);
+    const sum = <T,>(rows: T[], f: (r: T) => number) => rows.reduce((a, r) => a + f(r), 0);
+    for (const k of ["requests", "errors", "unpricedRequests", "inputTokens", "outputTokens", "costUsd"] as const) {
+      expect(sum(users, (u) => u[k])).toBe(sum(hourly, (h) => h[k]));
+    }
+    expect(dayOf(new Date("2026-12-01T23:59:59.999Z")).toISOString()).toBe("2026-12-01T00:00:00.000Z");
   });
 });

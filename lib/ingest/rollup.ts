@@ -53,7 +53,12 @@ export function hourOf(t: Date): Date {
   return new Date(Math.floor(t.getTime() / 3_600_000) * 3_600_000);
 }
 
-/** What one stored call contributes to its hourly rollup row. */
+/** Start of the UTC day containing t (the UsageDailyUser.day key). */
+export function dayOf(t: Date): Date {
+  return new Date(Math.floor(t.getTime() / 86_400_000) * 86_400_000);
+}
+
+/** What one stored call contributes to its rollup rows. */
 export type RollupInput = {
   timestamp: Date;
   model: string | null;
@@ -72,7 +77,6 @@ export type RollupDelta = {
   hour: string;
   model: string;
   feature: string;
-  endUser: string;
   requests: number;
   errors: number;
   unpricedRequests: number;
@@ -85,26 +89,47 @@ export type RollupDelta = {
   latencyBuckets: number[];
 };
 
+/** One UsageDailyUser increment ("" = calls without a user). */
+export type UserDayDelta = {
+  day: string;
+  endUser: string;
+  requests: number;
+  errors: number;
+  unpricedRequests: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+};
+
+export type Rollups = { hourly: RollupDelta[]; users: UserDayDelta[] };
+
+const isError = (status: number) => status < 200 || status > 399;
+
+function sortedValues<T>(byKey: Map<string, T>): T[] {
+  return [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+}
+
 /**
- * Sum calls into UsageHourly increments, one per (hour, model, feature, user), sorted by key so
- * concurrent writers lock rollup rows in the same order. Errors are statuses outside 200-399;
- * unpriced = cost unknown (NULL), which adds nothing to the cost.
+ * Sum calls into rollup increments: one UsageHourly row per (hour, model, feature) and one
+ * UsageDailyUser row per (day, user), each list sorted by key so concurrent writers lock rollup rows in
+ * the same order. Errors are statuses outside 200-399; unpriced = cost unknown (NULL), which adds
+ * nothing to the cost.
  */
-export function aggregateRollups(calls: Iterable<RollupInput>): RollupDelta[] {
-  const byKey = new Map<string, RollupDelta>();
+export function aggregateRollups(calls: Iterable<RollupInput>): Rollups {
+  const hourly = new Map<string, RollupDelta>();
+  const users = new Map<string, UserDayDelta>();
   for (const c of calls) {
-    const hour = hourOf(c.timestamp).toISOString();
+    const ms = c.timestamp.getTime();
+    const hour = new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
     const model = c.model ?? "";
     const feature = c.feature ?? "";
-    const endUser = c.endUser ?? "";
-    const key = `${hour}\u0000${model}\u0000${feature}\u0000${endUser}`;
-    let d = byKey.get(key);
-    if (!d) {
-      d = {
+    const hourKey = `${hour}\u0000${model}\u0000${feature}`;
+    let h = hourly.get(hourKey);
+    if (!h) {
+      h = {
         hour,
         model,
         feature,
-        endUser,
         requests: 0,
         errors: 0,
         unpricedRequests: 0,
@@ -116,21 +141,31 @@ export function aggregateRollups(calls: Iterable<RollupInput>): RollupDelta[] {
         latencyCount: 0,
         latencyBuckets: new Array<number>(LATENCY_BUCKET_COUNT).fill(0),
       };
-      byKey.set(key, d);
+      hourly.set(hourKey, h);
     }
-    d.requests++;
-    if (c.status < 200 || c.status > 399) d.errors++;
-    if (c.costUsd === null) d.unpricedRequests++;
-    else d.costUsd += c.costUsd;
-    d.inputTokens += c.inputTokens;
-    d.outputTokens += c.outputTokens;
-    d.cachedInputTokens += c.cachedInputTokens;
+    const day = new Date(Math.floor(ms / 86_400_000) * 86_400_000).toISOString();
+    const endUser = c.endUser ?? "";
+    const userKey = `${day}\u0000${endUser}`;
+    let u = users.get(userKey);
+    if (!u) {
+      u = { day, endUser, requests: 0, errors: 0, unpricedRequests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+      users.set(userKey, u);
+    }
+    const error = isError(c.status);
+    for (const d of [h, u]) {
+      d.requests++;
+      if (error) d.errors++;
+      if (c.costUsd === null) d.unpricedRequests++;
+      else d.costUsd += c.costUsd;
+      d.inputTokens += c.inputTokens;
+      d.outputTokens += c.outputTokens;
+    }
+    h.cachedInputTokens += c.cachedInputTokens;
     if (c.latencyMs !== null) {
-      d.latencySumMs += c.latencyMs;
-      d.latencyCount++;
-      d.latencyBuckets[latencyBucket(c.latencyMs)]++;
+      h.latencySumMs += c.latencyMs;
+      h.latencyCount++;
+      h.latencyBuckets[latencyBucket(c.latencyMs)]++;
     }
   }
-  const keys = [...byKey.keys()].sort();
-  return keys.map((k) => byKey.get(k)!);
+  return { hourly: sortedValues(hourly), users: sortedValues(users) };
 }

@@ -1,6 +1,6 @@
 // Store validated events: redact -> normalise -> price -> take out the static prompt -> cap bodies, then
 // one transaction per batch: COPY the calls (the cheapest way into Postgres), insert the prompt blobs and
-// add the new calls to the hourly rollups. When a batch holds an id that is already stored (a resend),
+// add the new calls to the rollups (hourly per model and feature, daily per end user). When a batch holds an id that is already stored (a resend),
 // COPY fails as a whole and the batch is redone with INSERT ... ON CONFLICT DO NOTHING, which stores
 // and rolls up only the new ones: a resent event id never creates a second row nor counts twice.
 // Postgres is the limit: per-event work in Node stays small.
@@ -236,6 +236,8 @@ const BUCKET_SUM_SQL = `ARRAY[${Array.from(
 
 /** The hour bucket of a timestamptz, independent of the session time zone (same as hourOf in rollup.ts). */
 export const HOUR_SQL = (col: string) => `to_timestamp(floor(extract(epoch FROM ${col}) / 3600) * 3600)`;
+/** The UTC day bucket of a timestamptz (same as dayOf in rollup.ts). */
+export const DAY_SQL = (col: string) => `to_timestamp(floor(extract(epoch FROM ${col}) / 86400) * 86400)`;
 
 const COPY_SQL = `COPY "Call" ("projectId", ${CALL_COLUMN_LIST}, "source", "replayRunId") FROM STDIN WITH (FORMAT binary)`;
 
@@ -245,19 +247,32 @@ SELECT $1, ${CALL_COLUMN_LIST}, $3, $4 FROM json_to_recordset($2::json) AS r(${C
 ON CONFLICT DO NOTHING
 RETURNING "eventId"`;
 
-// Prompt blobs and the rollup increments of the rows inserted, in one statement.
+// Prompt blobs and the rollup increments of the rows inserted (hourly per model and feature, daily per
+// end user), in one statement.
 const FINISH_SQL = `
 WITH blobs AS (
   INSERT INTO "PromptBlob" ("projectId", "hash", "text", "tokens")
   SELECT $1, b.hash, b.text, b.tokens FROM json_to_recordset($2::json) AS b(hash text, text text, tokens int)
   ON CONFLICT DO NOTHING
+),
+users AS (
+  INSERT INTO "UsageDailyUser" ("projectId", "day", "endUser", "requests", "errors", "unpricedRequests", "inputTokens", "outputTokens", "costUsd")
+  SELECT $1, r.* FROM json_to_recordset($4::json) AS r("day" timestamptz, "endUser" text, "requests" int, "errors" int,
+    "unpricedRequests" int, "inputTokens" bigint, "outputTokens" bigint, "costUsd" float8)
+  ON CONFLICT ("projectId", "day", "endUser") DO UPDATE SET
+    "requests" = "UsageDailyUser"."requests" + EXCLUDED."requests",
+    "errors" = "UsageDailyUser"."errors" + EXCLUDED."errors",
+    "unpricedRequests" = "UsageDailyUser"."unpricedRequests" + EXCLUDED."unpricedRequests",
+    "inputTokens" = "UsageDailyUser"."inputTokens" + EXCLUDED."inputTokens",
+    "outputTokens" = "UsageDailyUser"."outputTokens" + EXCLUDED."outputTokens",
+    "costUsd" = "UsageDailyUser"."costUsd" + EXCLUDED."costUsd"
 )
-INSERT INTO "UsageHourly" ("projectId", "hour", "model", "feature", "endUser", "requests", "errors", "unpricedRequests",
+INSERT INTO "UsageHourly" ("projectId", "hour", "model", "feature", "requests", "errors", "unpricedRequests",
   "inputTokens", "outputTokens", "cachedInputTokens", "costUsd", "latencySumMs", "latencyCount", "latencyBuckets")
-SELECT $1, r.* FROM json_to_recordset($3::json) AS r("hour" timestamptz, "model" text, "feature" text, "endUser" text,
+SELECT $1, r.* FROM json_to_recordset($3::json) AS r("hour" timestamptz, "model" text, "feature" text,
   "requests" int, "errors" int, "unpricedRequests" int, "inputTokens" bigint, "outputTokens" bigint, "cachedInputTokens" bigint,
   "costUsd" float8, "latencySumMs" bigint, "latencyCount" int, "latencyBuckets" int[])
-ON CONFLICT ("projectId", "hour", "model", "feature", "endUser") DO UPDATE SET
+ON CONFLICT ("projectId", "hour", "model", "feature") DO UPDATE SET
   "requests" = "UsageHourly"."requests" + EXCLUDED."requests",
   "errors" = "UsageHourly"."errors" + EXCLUDED."errors",
   "unpricedRequests" = "UsageHourly"."unpricedRequests" + EXCLUDED."unpricedRequests",
@@ -357,8 +372,8 @@ async function writeInTransaction(
   try {
     const inserted = await insert(client, ctx, prepared);
     // Replayed calls are stored but never rolled up as spend.
-    const rollups = ctx.source === "replay" ? [] : aggregateRollups(inserted.map(rollupInput));
-    await client.query(FINISH_SQL, [ctx.projectId, blobsJson, toPgJson(rollups)]);
+    const rollups = ctx.source === "replay" ? { hourly: [], users: [] } : aggregateRollups(inserted.map(rollupInput));
+    await client.query(FINISH_SQL, [ctx.projectId, blobsJson, toPgJson(rollups.hourly), toPgJson(rollups.users)]);
     await client.query("COMMIT");
     return inserted;
   } catch (err) {

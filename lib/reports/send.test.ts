@@ -30,7 +30,7 @@ beforeAll(async () => {
     await db.membership.create({ data: { organizationId: org.id, userId: u.id, role: p.role, weeklyReport: p.weekly } });
   }
   const hourly = (hour: Date, model: string, feature: string, requests: number, cost: number, errors = 0) => ({
-    projectId: project.id, hour, model, feature, endUser: "", requests, errors, costUsd: cost,
+    projectId: project.id, hour, model, feature, requests, errors, costUsd: cost,
     inputTokens: BigInt(requests * 500), outputTokens: BigInt(requests * 20), latencyBuckets: new Array(LATENCY_BUCKET_COUNT).fill(0),
   });
   await db.usageHourly.createMany({

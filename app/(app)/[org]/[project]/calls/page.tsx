@@ -16,15 +16,18 @@ export const metadata: Metadata = { title: "Calls" };
 const PAGE_SIZE = 50;
 const FILTER_KEYS = ["from", "to", "model", "feature", "endUser", "status", "minCost", "maxCost", "unpriced", "q"] as const;
 
-/** Distinct models, features and users of the last 90 days, from the rollup, for the filter suggestions. */
+/** Distinct models, features (hourly rollup) and users (daily user rollup) of the last 90 days, for the filter suggestions. */
 async function facets(projectId: string) {
   const since = new Date(Date.now() - 90 * 86_400_000);
-  const top = (by: "model" | "feature" | "endUser") =>
+  const top = (by: "model" | "feature") =>
     db.usageHourly
       .groupBy({ by: [by], where: { projectId, hour: { gte: since }, NOT: { [by]: "" } }, _sum: { requests: true }, orderBy: { _sum: { requests: "desc" } }, take: 200 })
       .then((rows) => rows.map((r) => (r as Record<string, unknown>)[by] as string));
-  const [models, features, users] = await Promise.all([top("model"), top("feature"), top("endUser")]);
-  return { models, features, users };
+  const users = db.usageDailyUser
+    .groupBy({ by: ["endUser"], where: { projectId, day: { gte: since }, NOT: { endUser: "" } }, _sum: { requests: true }, orderBy: { _sum: { requests: "desc" } }, take: 200 })
+    .then((rows) => rows.map((r) => r.endUser));
+  const [models, features, userList] = await Promise.all([top("model"), top("feature"), users]);
+  return { models, features, users: userList };
 }
 
 export default async function CallsPage(props: { params: Promise<{ org: string; project: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
