@@ -146,6 +146,43 @@ describe("price change backfill", () => {
     expect((await db.usageHourly.aggregate({ where: { projectId: p.projectId }, _sum: { unpricedRequests: true } }))._sum.unpricedRequests).toBe(1);
   });
 
+  it("an override keyed by an undated alias re-prices the dated snapshots it covers, not a sibling model", async () => {
+    const before = Object.fromEntries((await db.call.findMany({ where: { projectId: p.projectId } })).map((c) => [c.eventId, c.costUsd]));
+    await db.priceOverride.createMany({
+      data: [
+        // The calls report "claude-3-5-haiku-20241022" (its own table key) and "gpt-4o-mini-2024-07-18".
+        { organizationId: p.organizationId, model: "claude-3-5-haiku", prices: { input_cost_per_token: 0.000002, cache_read_input_token_cost: 0.0000001, output_cost_per_token: 0.00001 } },
+        { organizationId: p.organizationId, model: "gpt-4o", prices: { input_cost_per_token: 0.000009 } },
+      ],
+    });
+    const r = await handleBackfill({ organizationId: p.organizationId, model: "claude-3-5-haiku", settleMs: 0 }, jobCtx);
+    expect(r.passes[0].examined).toBe(2); // c1, c2 only
+    expect(r.passes[0].changed).toBe(2);
+    for (const id of ["c1", "c2"]) {
+      const c = (await db.call.findFirst({ where: { projectId: p.projectId, eventId: id } }))!;
+      expect(c.model).toBe("claude-3-5-haiku-20241022");
+      expect([c.inputTokens, c.cachedInputTokens, c.outputTokens]).toEqual([1300, 1000, 5]);
+      expect(c.costUsd).toBeCloseTo(300 * 0.000002 + 1000 * 0.0000001 + 5 * 0.00001, 15);
+    }
+    await expectRollupConsistent(p.projectId);
+
+    // "gpt-4o" does not cover "gpt-4o-mini-2024-07-18": nothing to re-price for it, and a full pass
+    // re-stamps the other calls without changing a cost.
+    const gpt4o = await handleBackfill({ organizationId: p.organizationId, model: "gpt-4o", settleMs: 0 }, jobCtx);
+    expect(gpt4o.passes[0].examined).toBe(0);
+    const full = await handleBackfill({ organizationId: p.organizationId, settleMs: 0 }, jobCtx);
+    expect(full.passes[0].examined).toBe(5); // m1-m3, replay-1, u1
+    expect(full.passes[0].changed).toBe(0);
+    for (const id of ["m1", "m2", "m3", "replay-1", "u1"]) {
+      expect((await db.call.findFirst({ where: { projectId: p.projectId, eventId: id } }))!.costUsd).toBe(before[id]);
+    }
+
+    await db.priceOverride.deleteMany({ where: { organizationId: p.organizationId } });
+    await handleBackfill({ organizationId: p.organizationId, model: "claude-3-5-haiku", settleMs: 0 }, jobCtx);
+    expect((await db.call.findFirst({ where: { projectId: p.projectId, eventId: "c1" } }))!.costUsd).toBe(before.c1);
+    await expectRollupConsistent(p.projectId);
+  });
+
   it("refuses a job without an organization", async () => {
     await expect(handleBackfill({} as never, jobCtx)).rejects.toThrow(/organizationId/);
   });

@@ -134,13 +134,54 @@ describe("priceCall: breakdown, tiers and notes", () => {
     expect(o1.tier).toContain("override: gpt-4o");
   });
 
-  it("applies an override only where its name matches, like a table key", () => {
-    // The dated name is itself a table key, so an override of the undated name does not reach it.
-    const r = priceCall(usage(1000, 0), { model: "gpt-4o-2024-08-06", overrides: { "gpt-4o": { input_cost_per_token: 1e-9 } } })!;
-    expect(r.costUsd).toBeCloseTo(1000 * 2.5e-6, 12);
+  it("applies an override of an undated model to its dated snapshots, not to a sibling model", () => {
+    const overrides = { "gpt-4o": { input_cost_per_token: 1e-9 } };
+    // Both snapshots have their own table keys (input 2.5e-6, output 1e-5); the override's input price wins,
+    // the output price stays the snapshot's.
+    for (const model of ["gpt-4o-2024-08-06", "gpt-4o-2024-11-20", "openai/gpt-4o-2024-08-06"]) {
+      const r = priceCall(usage(1000, 100), { model, provider: "openai", overrides })!;
+      expect(r.costUsd, model).toBeCloseTo(1000 * 1e-9 + 100 * 1e-5, 15);
+      expect(r.tier, model).toContain("override: gpt-4o");
+      expect(r.matchedModel, model).toBe(model.replace("openai/", ""));
+    }
     // A dated name the table lacks falls back to gpt-4o, and so does the override.
-    const r2 = priceCall(usage(1000, 0), { model: "gpt-4o-2099-01-01", overrides: { "gpt-4o": { input_cost_per_token: 1e-9 } } })!;
-    expect(r2.costUsd).toBeCloseTo(1000 * 1e-9, 15);
+    expect(priceCall(usage(1000, 0), { model: "gpt-4o-2099-01-01", overrides })!.costUsd).toBeCloseTo(1000 * 1e-9, 15);
+    // gpt-4o-mini is another model: table price (1.5e-7 in, 6e-7 out), dated or not.
+    for (const model of ["gpt-4o-mini", "gpt-4o-mini-2024-07-18"]) {
+      const r = priceCall(usage(1000, 100), { model, overrides })!;
+      expect(r.costUsd, model).toBeCloseTo(1000 * 1.5e-7 + 100 * 6e-7, 15);
+      expect(r.tier.join(" | "), model).not.toMatch(/override/);
+    }
+  });
+
+  it("applies an Anthropic alias override to its dated snapshot and -latest, and a provider-prefixed alias too", () => {
+    const overrides = { "claude-3-5-haiku": { input_cost_per_token: 5e-7, output_cost_per_token: 2e-6 } };
+    for (const model of ["claude-3-5-haiku-20241022", "claude-3-5-haiku-latest", "anthropic/claude-3-5-haiku-20241022"]) {
+      const r = getPriceEntry(model, { provider: "anthropic", overrides })!;
+      expect(r.overrideKey, model).toBe("claude-3-5-haiku");
+      expect(r.entry.input_cost_per_token, model).toBe(5e-7);
+    }
+    // Fields the override lacks come from the matched snapshot: 8e-8 (dated) vs 1e-7 (-latest).
+    expect(getPriceEntry("claude-3-5-haiku-20241022", { overrides })!.entry.cache_read_input_token_cost).toBe(8e-8);
+    expect(getPriceEntry("claude-3-5-haiku-latest", { overrides })!.entry.cache_read_input_token_cost).toBe(1e-7);
+    // An override keyed with the route prefix covers the prefixed snapshot the same way.
+    const prefixed = { "openai/gpt-4o": { input_cost_per_token: 3e-9 } };
+    expect(getPriceEntry("openai/gpt-4o-2024-08-06", { overrides: prefixed })?.overrideKey).toBe("openai/gpt-4o");
+    // A dated override does not reach the undated alias (gpt-4o has its own table key).
+    expect(getPriceEntry("gpt-4o", { overrides: { "gpt-4o-2024-08-06": { input_cost_per_token: 3e-9 } } })?.overridden).toBe(false);
+  });
+
+  it("lets an override of the exact dated name win over the alias's", () => {
+    const overrides = { "gpt-4o": { input_cost_per_token: 1e-9 }, "gpt-4o-2024-08-06": { input_cost_per_token: 2e-9 } };
+    const exact = priceCall(usage(1000, 0), { model: "gpt-4o-2024-08-06", overrides })!;
+    expect(exact.costUsd).toBeCloseTo(1000 * 2e-9, 15);
+    expect(exact.tier).toContain("override: gpt-4o-2024-08-06");
+    // The other snapshot and the alias itself still get the alias's override.
+    expect(priceCall(usage(1000, 0), { model: "gpt-4o-2024-11-20", overrides })!.costUsd).toBeCloseTo(1000 * 1e-9, 15);
+    expect(priceCall(usage(1000, 0), { model: "gpt-4o", overrides })!.costUsd).toBeCloseTo(1000 * 1e-9, 15);
+    // Key order in the override object does not matter.
+    const reversed = { "gpt-4o-2024-08-06": { input_cost_per_token: 2e-9 }, "gpt-4o": { input_cost_per_token: 1e-9 } };
+    expect(getPriceEntry("gpt-4o-2024-08-06", { overrides: reversed })?.overrideKey).toBe("gpt-4o-2024-08-06");
   });
 
   it("rejects a bad override naming the model and field", () => {

@@ -6,7 +6,7 @@
 //  - outputTokens includes reasoning tokens; reasoningTokens is a subset.
 //  - An unknown model (or an entry without a token price) returns null: stored as unpriced, never $0.
 import { createHash } from "node:crypto";
-import { matchModel, modelCandidates } from "./match";
+import { matchModel, modelCandidates, undatedAlias } from "./match";
 import { isCostField, PRICE_VERSION, SNAPSHOT, type PriceEntry } from "./table";
 
 export { PRICE_VERSION };
@@ -98,23 +98,43 @@ function checkOverride(model: string, override: Partial<PriceEntry>): void {
   checkedOverrides.add(override);
 }
 
+type FoundEntry = { key: string; entry: PriceEntry; overridden: boolean; overrideKey?: string };
+
+function withOverride(match: ReturnType<typeof matchModel>, overrideKey: string, override: Partial<PriceEntry>): FoundEntry {
+  checkOverride(overrideKey, override);
+  return { key: match?.key ?? overrideKey, entry: mergeOverride(match?.key ?? null, match?.entry, override), overridden: true, overrideKey };
+}
+
 /**
  * The price entry for a model: the table entry matched by name (see match.ts), with the organization's
  * override for that model merged field by field. An override keyed by a model the table lacks prices it
  * on its own. null when neither exists.
+ *
+ * Which override applies, first hit wins:
+ *  1. one keyed by the matched table name or a more specific name tried before it (modelCandidates order):
+ *     an override of "gpt-4o-2024-08-06" prices exactly that snapshot;
+ *  2. else one keyed by the undated alias of one of those names (undatedAlias: a -YYYY-MM-DD, -YYYYMMDD
+ *     or "-latest" suffix cut): an override of "gpt-4o" also prices "gpt-4o-2024-08-06" and
+ *     "openai/gpt-4o-2024-08-06", though those have their own table keys, because a price negotiated for
+ *     a model covers its snapshots. Not "gpt-4o-mini" (a different model), and not Bedrock/Vertex ids that
+ *     match their own provider's table key (another provider's price list).
  */
-export function getPriceEntry(model: string, ctx: PriceLookupContext = {}): { key: string; entry: PriceEntry; overridden: boolean; overrideKey?: string } | null {
+export function getPriceEntry(model: string, ctx: PriceLookupContext = {}): FoundEntry | null {
   const overrides = ctx.overrides && Object.keys(ctx.overrides).length ? ctx.overrides : null;
   const match = matchModel(model, { provider: ctx.provider, azureDeployments: ctx.azureDeployments });
   if (!overrides) return match ? { key: match.key, entry: match.entry, overridden: false } : null;
-  // An override applies when its key is the matched name or a name tried before it (a more specific one).
-  for (const c of modelCandidates(model, { provider: ctx.provider, azureDeployments: ctx.azureDeployments })) {
+  const candidates = modelCandidates(model, { provider: ctx.provider, azureDeployments: ctx.azureDeployments });
+  let tried = 0;
+  for (const c of candidates) {
+    tried++;
     const override = Object.prototype.hasOwnProperty.call(overrides, c.name) ? overrides[c.name] : undefined;
-    if (override) {
-      checkOverride(c.name, override);
-      return { key: match?.key ?? c.name, entry: mergeOverride(match?.key ?? null, match?.entry, override), overridden: true, overrideKey: c.name };
-    }
+    if (override) return withOverride(match, c.name, override);
     if (match && c.name === match.key) break;
+  }
+  for (let i = 0; i < tried; i++) {
+    const alias = undatedAlias(candidates[i].name);
+    const override = alias !== null && Object.prototype.hasOwnProperty.call(overrides, alias) ? overrides[alias] : undefined;
+    if (override) return withOverride(match, alias!, override);
   }
   return match ? { key: match.key, entry: match.entry, overridden: false } : null;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { azureDeployments, matchModel, modelCandidates, reloadAzureDeploymentsFromEnv } from "./match";
+import { azureDeployments, matchModel, modelCandidates, reloadAzureDeploymentsFromEnv, undatedAlias } from "./match";
 import { SNAPSHOT } from "./table";
 
 const key = (model: string, opts: Parameters<typeof matchModel>[1] = {}) => matchModel(model, opts)?.key ?? null;
@@ -59,6 +59,17 @@ describe("matchModel", () => {
     // No ft: entry for gpt-5-mini: base price.
     expect(key("ft:gpt-5-mini:acme::1")).toBe("gpt-5-mini");
     expect(matchModel("ft:gpt-5-mini:acme::1")?.via).toBe("fine-tune-base");
+  });
+
+  it("undatedAlias cuts only a date or -latest suffix", () => {
+    expect(undatedAlias("gpt-4o-2024-08-06")).toBe("gpt-4o");
+    expect(undatedAlias("claude-3-5-haiku-20241022")).toBe("claude-3-5-haiku");
+    expect(undatedAlias("claude-3-5-haiku-latest")).toBe("claude-3-5-haiku");
+    expect(undatedAlias("openai/gpt-4o-2024-08-06")).toBe("openai/gpt-4o");
+    expect(undatedAlias("gpt-4o-mini-2024-07-18")).toBe("gpt-4o-mini");
+    expect(undatedAlias("gpt-4o")).toBeNull();
+    expect(undatedAlias("gpt-4-0613")).toBeNull();
+    expect(undatedAlias("gpt-4o-2024-08")).toBeNull();
   });
 
   it("maps Azure deployment names through the argument and the environment", () => {

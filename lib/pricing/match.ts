@@ -85,6 +85,18 @@ export function azureDeployments(explicit?: Record<string, string>): Record<stri
   return explicit ? { ...envDeployments, ...explicit } : envDeployments;
 }
 
+/**
+ * The undated alias of a snapshot name: "gpt-4o-2024-08-06" → "gpt-4o", "claude-3-5-haiku-20241022" and
+ * "claude-3-5-haiku-latest" → "claude-3-5-haiku", "openai/gpt-4o-2024-08-06" → "openai/gpt-4o". null for
+ * a name without a date or "-latest" suffix. Only the suffix is cut, so "gpt-4o-mini-2024-07-18" gives
+ * "gpt-4o-mini", never "gpt-4o".
+ */
+export function undatedAlias(name: string): string | null {
+  const dated = DATE_SUFFIX.exec(name);
+  const alias = dated ? name.slice(0, dated.index) : /-latest$/i.test(name) ? name.slice(0, -"-latest".length) : null;
+  return alias && !alias.endsWith("/") ? alias : null;
+}
+
 /** Dated table keys for an undated name ("claude-sonnet-4" → "claude-sonnet-4-20250514"), newest first. */
 function datedKeys(table: PriceTable, name: string): string[] {
   const out: Array<{ key: string; date: string }> = [];

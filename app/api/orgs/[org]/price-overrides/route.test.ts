@@ -91,4 +91,30 @@ describe("price overrides", () => {
     const restored = await db.call.findUniqueOrThrow({ where: { projectId_eventId: { projectId: owner.project.id, eventId: "hist-1" } } });
     expect(restored.costUsd).toBeCloseTo(before.costUsd!, 12);
   });
+
+  it("an override saved for the undated model re-prices its dated snapshot; an exact snapshot override wins over it", async () => {
+    const org = owner.organization.slug;
+    const id = { projectId_eventId: { projectId: owner.project.id, eventId: "hist-1" } };
+    const table = await db.call.findUniqueOrThrow({ where: id });
+    expect(table.model).toBe("gpt-4o-mini-2024-07-18");
+    const cost = async () => (await db.call.findUniqueOrThrow({ where: id })).costUsd!;
+
+    expect((await call("PUT", org, owner.cookie, { model: "gpt-4o-mini", prices: { input_cost_per_token: 0.003, output_cost_per_token: 0.004 } })).status).toBe(200);
+    await runner.idle();
+    expect(await cost()).toBeCloseTo(table.inputTokens * 0.003 + table.outputTokens * 0.004, 9);
+
+    expect((await call("PUT", org, owner.cookie, { model: "gpt-4o-mini-2024-07-18", prices: { input_cost_per_token: 0.005, output_cost_per_token: 0.006 } })).status).toBe(200);
+    await runner.idle();
+    expect(await cost()).toBeCloseTo(table.inputTokens * 0.005 + table.outputTokens * 0.006, 9);
+
+    // Deleting the snapshot's override falls back to the alias's, deleting that to the table.
+    expect((await call("DELETE", org, owner.cookie, undefined, "?model=gpt-4o-mini-2024-07-18")).status).toBe(200);
+    await runner.idle();
+    expect(await cost()).toBeCloseTo(table.inputTokens * 0.003 + table.outputTokens * 0.004, 9);
+    expect((await call("DELETE", org, owner.cookie, undefined, "?model=gpt-4o-mini")).status).toBe(200);
+    await runner.idle();
+    expect(await cost()).toBeCloseTo(table.costUsd!, 12);
+    const rollup = await db.usageHourly.aggregate({ where: { projectId: owner.project.id }, _sum: { costUsd: true } });
+    expect(rollup._sum.costUsd).toBeCloseTo(table.costUsd!, 9);
+  });
 });
