@@ -4,6 +4,7 @@ import type { JobHandler, QueueName } from "../lib/queue/types";
 import { handleAlerts, type AlertsJob } from "./alerts";
 import { handleAnalysis, type AnalysisJob } from "./analysis";
 import { handleBackfill, type BackfillJobData } from "./backfill";
+import { handleDemo, type DemoLoadJob } from "./demo";
 import { handleReports, type ReportsJob } from "./reports";
 
 export const handlers: Partial<Record<QueueName, JobHandler>> = {
@@ -11,4 +12,5 @@ export const handlers: Partial<Record<QueueName, JobHandler>> = {
   backfill: (data, ctx) => handleBackfill(data as BackfillJobData, ctx),
   reports: (data, ctx) => handleReports(data as ReportsJob, ctx),
   alerts: (data, ctx) => handleAlerts(data as AlertsJob, ctx),
+  demo: (data, ctx) => handleDemo(data as DemoLoadJob, ctx),
 };

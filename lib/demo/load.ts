@@ -6,7 +6,7 @@ import { generateDemoEvents, type DemoOptions } from "./generate";
 
 export async function loadDemoData(
   target: { projectId: string; organizationId: string },
-  opts: DemoOptions & { onProgress?: (done: number, total: number) => void } = {},
+  opts: DemoOptions & { onProgress?: (done: number, total: number) => void | Promise<void> } = {},
 ): Promise<{ inserted: number; duplicates: number }> {
   const total = opts.count ?? 5_000;
   let batch: IngestEvent[] = [];
@@ -17,7 +17,8 @@ export async function loadDemoData(
     inserted += r.inserted;
     duplicates += r.duplicates;
     batch = [];
-    opts.onProgress?.(inserted + duplicates, total);
+    // Awaited, so a progress write lands before the next batch (and before the caller records the end).
+    await opts.onProgress?.(inserted + duplicates, total);
   };
   for (const e of generateDemoEvents({ ...opts, count: total })) {
     batch.push(e);
