@@ -1,7 +1,8 @@
 // The Monday dashboard in a real browser against the real launcher (e2e/serve.ts): a new owner loads
-// demo data and sees non-empty charts, explores calls, runs the prompt-bloat and batch analyses through
-// the real job path (enqueued, picked up by the in-process runner of `npm start`), opens a
-// recommendation's evidence, dismisses one (a reason is required) and sees the waterfall total change,
+// demo data (a background job followed by a progress bar) and sees non-empty charts, explores calls,
+// runs the prompt-bloat and batch analyses through the real job path (enqueued, picked up by the
+// in-process runner of `npm start`), opens a recommendation's evidence, dismisses one (a reason is
+// required) and sees the waterfall total change,
 // accepts another and finds it under realised savings; then previews the weekly report and finds the
 // invitation email in the outbox.
 import { expect, test, type Page } from "@playwright/test";
@@ -40,10 +41,15 @@ test("demo data, charts, evidence, dismiss moves the waterfall, accept is tracke
   await expect(page.getByTestId("empty-overview")).toBeVisible();
   await expect(page.getByTestId("snippet-proxy")).toContainText("/proxy/openai/v1");
   await page.getByRole("button", { name: "Load demo data" }).click();
+  // The load runs as a background job (in-process runner of `npm start`): a progress bar follows it, and
+  // the page refreshes into the dashboard once the events are in.
+  await expect(page.getByRole("progressbar", { name: "Demo data progress" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Loading demo data…" })).toBeDisabled();
 
   // --- the dashboard: non-empty charts and figures from the rollup
   const chart = page.getByTestId("spend-chart");
-  await expect(chart).toBeVisible({ timeout: 120_000 });
+  await expect(chart).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByTestId("demo-progress")).toHaveCount(0);
   await expect(chart.locator(".recharts-bar-rectangle").first()).toBeVisible();
   expect(await chart.locator(".recharts-bar-rectangle").count()).toBeGreaterThan(3);
   await expect(page.getByTestId("kpi-spend")).not.toContainText("$0.00");
