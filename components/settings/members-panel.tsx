@@ -1,5 +1,7 @@
 "use client";
-// Organization members (change role, remove) and invitations by link (create, copy, revoke).
+// Organization members (change role, remove) and invitations by link (create, copy, revoke), each
+// pending invitation with what became of its email when the page passes it.
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { ROLES, ROLE_DESCRIPTIONS, type Role } from "@/lib/auth/roles";
@@ -8,7 +10,30 @@ import { Field, FormError, SelectField, SubmitButton } from "../form-controls";
 import { sendJson } from "../send-json";
 
 export type MemberRow = { id: string; email: string; name: string | null; role: Role; joined: string; isSelf: boolean };
-export type InvitationRow = { id: string; email: string; role: Role; expires: string };
+/**
+ * What became of an invitation's email (lib/email/delivery-status.ts): "emailed" over SMTP (with the
+ * formatted date), "outbox" (no SMTP: an .eml file; messageId links to its outbox page), "failed", "sending"
+ * or "none" (no email attempted).
+ */
+export type InvitationEmail = { state: "emailed" | "outbox" | "failed" | "sending" | "none"; at?: string; reason?: string; messageId?: string };
+export type InvitationRow = { id: string; email: string; role: Role; expires: string; delivery?: InvitationEmail };
+
+function InvitationEmailNote({ orgSlug, delivery }: { orgSlug: string; delivery: InvitationEmail }) {
+  const outboxLink = (label: string) =>
+    delivery.messageId ? <Link href={`/${encodeURIComponent(orgSlug)}/outbox/${encodeURIComponent(delivery.messageId)}`}>{label}</Link> : label;
+  switch (delivery.state) {
+    case "emailed":
+      return <div className="muted small" data-testid="invitation-email">emailed {delivery.at}</div>;
+    case "outbox":
+      return <div className="muted small" data-testid="invitation-email">{outboxLink("in outbox")} (no SMTP server configured){delivery.at ? `, ${delivery.at}` : ""}</div>;
+    case "failed":
+      return <div className="field-error" data-testid="invitation-email">email failed: {delivery.reason} ({outboxLink("details")})</div>;
+    case "sending":
+      return <div className="muted small" data-testid="invitation-email">email sending…</div>;
+    default:
+      return <div className="muted small" data-testid="invitation-email">not emailed</div>;
+  }
+}
 
 export function MembersPanel(props: { orgSlug: string; actorRole: Role; members: MemberRow[]; invitations: InvitationRow[] }) {
   const router = useRouter();
@@ -153,7 +178,10 @@ export function MembersPanel(props: { orgSlug: string; actorRole: Role; members:
                 <tbody>
                   {props.invitations.map((i) => (
                     <tr key={i.id}>
-                      <td>{i.email}</td>
+                      <td>
+                        <div>{i.email}</div>
+                        {i.delivery ? <InvitationEmailNote orgSlug={props.orgSlug} delivery={i.delivery} /> : null}
+                      </td>
                       <td>
                         <span className="badge">{i.role}</span>
                       </td>
