@@ -2,8 +2,8 @@
 // an AnalysisRun row of kind "demo": the table already carries what a load needs (project, status,
 // progress, message, result, error, timestamps), executeAnalysisRun already moves a row through
 // queued -> running -> succeeded/failed with throttled progress writes, and rows go with the project.
-// A demo run has no findings and the savings page's table lists the analysis kinds only; note that
-// listAnalysisRuns' `recent` list and `active` flag (lib/recommend/analysis-runs.ts) do count it.
+// A demo run has no findings, and listAnalysisRuns (lib/recommend/analysis-runs.ts) lists the analysis
+// kinds only, so the savings page never shows or polls for it.
 import { executeAnalysisRun } from "../analysis/runs";
 import { db } from "../db/client";
 import { ValidationError } from "../http/errors";

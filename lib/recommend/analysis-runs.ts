@@ -41,16 +41,17 @@ async function failedJobs(runIds: string[]): Promise<Map<string, string>> {
 }
 
 export async function listAnalysisRuns(projectId: string, opts: { recent?: number } = {}): Promise<RunsOverview> {
+  // Demo loads are AnalysisRun rows too (kind "demo", lib/demo/runs.ts): not analyses, not listed here.
   const recentRows = await db.analysisRun.findMany({
-    where: { projectId },
+    where: { projectId, kind: { in: ANALYSIS_KINDS } },
     orderBy: { createdAt: "desc" },
     take: opts.recent ?? 20,
     select: { id: true, kind: true, status: true, progress: true, message: true, error: true, costUsd: true, createdAt: true, startedAt: true, finishedAt: true, _count: { select: { findings: true } } },
   });
   // The latest run of each kind, even when older than the recent list.
   const { rows: latestIds } = await getPool().query<{ id: string }>(
-    `SELECT DISTINCT ON (kind) id FROM "AnalysisRun" WHERE "projectId" = $1 ORDER BY kind, "createdAt" DESC`,
-    [projectId],
+    `SELECT DISTINCT ON (kind) id FROM "AnalysisRun" WHERE "projectId" = $1 AND kind = ANY($2::text[]) ORDER BY kind, "createdAt" DESC`,
+    [projectId, ANALYSIS_KINDS],
   );
   const missing = latestIds.map((r) => r.id).filter((id) => !recentRows.some((r) => r.id === id));
   const extra = missing.length
