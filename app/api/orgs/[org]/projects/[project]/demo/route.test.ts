@@ -3,6 +3,7 @@
 // 202 at once, the job loads the events, the status goes queued -> running -> done with the right
 // counts, a second click while one runs gets the same load, roles and tenants are enforced.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DemoLoadView } from "@/lib/demo/runs";
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-demo-route-0123456789";
 
 import { sessionCookieFor } from "@/lib/auth/session";
@@ -19,16 +20,7 @@ import * as route from "./route";
 useTestDatabase();
 
 type Ws = Awaited<ReturnType<typeof signUp>> & { cookie: string };
-type Load = {
-  id: string;
-  state: string;
-  progress: number;
-  message: string | null;
-  count: number;
-  inserted: number | null;
-  duplicates: number | null;
-  error: string | null;
-};
+type Load = DemoLoadView;
 let owner: Ws;
 let admin: Ws;
 let member: Ws;
