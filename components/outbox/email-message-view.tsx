@@ -3,14 +3,17 @@
 // part, the MIME source, and the raw .eml to download.
 //
 // The iframe gets the HTML through srcdoc with sandbox="" (no scripts, an opaque origin: the email cannot
-// reach this page, its cookies or the API; links in it do not navigate). A srcdoc document inherits this
-// page's Content-Security-Policy (next.config.js): inline styles (style-src 'unsafe-inline') render,
-// remote images (img-src 'self' data: blob:) do not load, so opening a message fetches nothing.
+// reach this page, its cookies or the API). A srcdoc document inherits this page's Content-Security-Policy
+// (next.config.js): inline styles and <style> elements (style-src 'unsafe-inline') render, remote images
+// (img-src 'self' data: blob:) do not load, so opening a message fetches nothing. The page passes the
+// HTML through withLinksInNewWindow (lib/email/preview-html.ts) so a click on a link does not wreck the
+// preview. The plain-text tab shows the URLs.
 import { useEffect, useState } from "react";
 import styles from "../dashboard/dashboard.module.css";
 
 type Tab = "html" | "text" | "source";
 
+/** html: the HTML part as it should be framed (see withLinksInNewWindow); raw: the whole .eml file. */
 export function EmailMessageView(props: { html: string | null; text: string | null; raw: string; fileName: string }) {
   const tabs: Array<{ key: Tab; label: string }> = [];
   if (props.html !== null) tabs.push({ key: "html", label: "HTML" });

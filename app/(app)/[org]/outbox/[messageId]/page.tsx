@@ -7,6 +7,7 @@ import { EmailMessageView } from "@/components/outbox/email-message-view";
 import { requireMembership } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { readOutboxEml } from "@/lib/email/outbox-eml";
+import { withLinksInNewWindow } from "@/lib/email/preview-html";
 import { guardPage } from "@/lib/http/page-guard";
 
 export const metadata: Metadata = { title: "Outbox message" };
@@ -50,7 +51,16 @@ export default async function OutboxMessagePage({ params }: { params: Promise<{ 
           </tbody>
         </table>
         <div style={{ marginTop: "1rem" }}>
-          {eml.ok ? <EmailMessageView html={eml.parsed.html} text={eml.parsed.text} raw={eml.raw} fileName={eml.fileName} /> : <p className="muted">{eml.why}</p>}
+          {eml.ok ? (
+            <EmailMessageView
+              html={eml.parsed.html === null ? null : withLinksInNewWindow(eml.parsed.html)}
+              text={eml.parsed.text}
+              raw={eml.raw}
+              fileName={eml.fileName}
+            />
+          ) : (
+            <p className="muted">{eml.why}</p>
+          )}
         </div>
       </section>
       <section className="card" aria-labelledby="delivery-heading">
