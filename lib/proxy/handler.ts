@@ -4,6 +4,8 @@
 //   the response back as it arrives while a copy is read for logging -> queue the call record.
 // Between preparing the request and forwarding it, a distilled model an admin enabled for the call's
 // feature may answer it locally instead (issue 9, local-answer.ts): logged like a forwarded call, at $0.
+// A call it does not answer may then be sent to a cheaper model by a model route (a right-size
+// recommendation an admin applied, model-router.ts): only the body's `model` changes.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -15,6 +17,7 @@ import { AnthropicMessageStreamAssembler } from "./anthropic-stream";
 import { CallLog, CapturedBody, type CallLogStats, type CallRecord, type WriteEvents } from "./call-log";
 import { HeaderError, preferIdentityEncoding, responseHeadersForClient, splitRequestHeaders, type CallTags } from "./headers";
 import { LocalAnswers, localAnswerApi, type LocalAnswerStats } from "./local-answer";
+import { ModelRouter, type ModelRouterStats } from "./model-router";
 import { ChatCompletionStreamAssembler, ResponsesStreamAssembler } from "./openai-stream";
 import { ProjectUpstreamCache } from "./project-upstreams";
 import { isLoggedCall, parseProxyRoute, type ProxyRoute } from "./routes";
@@ -59,6 +62,10 @@ export type ProxyHandlerOptions = {
   distilledAuditShare?: number;
   /** Random draws for the audit share. Default Math.random (tests pass a seeded one). */
   distilledRandom?: () => number;
+  /** How long a project's enabled model routes are cached. Default 5 s. */
+  modelRoutesTtlMs?: number;
+  /** Random draws for the model routes' audit shares. Default Math.random. */
+  modelRoutesRandom?: () => number;
   /** Told about calls that will not be stored (counts and reasons only). Default: one line on stderr. */
   onLogDrop?: (info: { events: number; reason: string }) => void;
 };
@@ -71,6 +78,8 @@ export type ProxyStats = {
   clientAborts: number;
   /** Calls a distilled model answered (never forwarded), audits, and failures to use one. */
   distilled: LocalAnswerStats;
+  /** Calls sent to another model by a model route, audits kept on the original, failures to read routes. */
+  routes: ModelRouterStats;
   log: CallLogStats;
 };
 
@@ -82,7 +91,7 @@ export type ProxyHandler = ((req: IncomingMessage, res: ServerResponse) => void)
   close(): Promise<void>;
 };
 
-type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop" | "distilledRandom">> & {
+type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop" | "distilledRandom" | "modelRoutesRandom">> & {
   allowlist: ReturnType<typeof parseAllowlist>;
   defaultUpstreams: Record<ProxyProvider, string>;
 };
@@ -133,16 +142,20 @@ function resolveSettings(opts: ProxyHandlerOptions): Settings {
     projectSettingsTtlMs: opts.projectSettingsTtlMs ?? 10_000,
     distilledModelsTtlMs: opts.distilledModelsTtlMs ?? 5_000,
     distilledAuditShare: opts.distilledAuditShare ?? envShare("PROXY_DISTILLED_AUDIT_SHARE", 0.02),
+    modelRoutesTtlMs: opts.modelRoutesTtlMs ?? 5_000,
   };
 }
 
 /** A request body, parsed when the proxy needs to look inside, and what is sent upstream. */
 type PreparedRequest = {
-  /** The body as the client sent it, parsed when the proxy had to look inside (may be a stream), else null. */
+  /**
+   * The body as the client sent it (with a model route's `model`), parsed when the proxy had to look
+   * inside (may be a stream), else null. What the log stores.
+   */
   json: Json | null;
   bytes: Buffer;
   contentType: string;
-  /** Bytes sent upstream: the client's, or a copy with include_usage added. */
+  /** Bytes sent upstream: the client's, or a copy with include_usage added and/or the model changed. */
   forwardBody: Buffer;
   streaming: boolean;
   /** The proxy added stream_options.include_usage: the usage chunk is the proxy's, not the client's. */
@@ -183,6 +196,16 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
     onError: (message) => {
       if (Date.now() - lastLocalAnswerError < 60_000) return;
       lastLocalAnswerError = Date.now();
+      console.error(`[proxy] ${message}`);
+    },
+  });
+  let lastModelRouteError = 0;
+  const modelRouter = new ModelRouter({
+    ttlMs: settings.modelRoutesTtlMs,
+    random: opts.modelRoutesRandom ?? Math.random,
+    onError: (message) => {
+      if (Date.now() - lastModelRouteError < 60_000) return;
+      lastModelRouteError = Date.now();
       console.error(`[proxy] ${message}`);
     },
   });
@@ -246,23 +269,33 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
     // The client may have gone while the key and settings were checked: then nothing is sent.
     if (res.destroyed || req.socket.destroyed) return;
     const method = req.method ?? "GET";
-    const request = prepareRequest(route, method, body, String(req.headers["content-type"] ?? ""), settings.injectStreamUsage);
+    let request = prepareRequest(route, method, body, String(req.headers["content-type"] ?? ""), settings.injectStreamUsage);
     if (request.streaming) preferIdentityEncoding(headers.forward);
     const log = isLoggedCall(method, route.apiPath)
       ? { projectId: key.projectId, organizationId: key.organizationId, tags: headers.tags, startedAt, start }
       : null;
 
+    let responseHeaders: Record<string, string> | undefined;
     if (log) {
-      const local = await localAnswers.decide(key.projectId, headers.tags.feature, localAnswerApi(method, route), request.streaming, () => parsedBody(request));
+      const api = localAnswerApi(method, route);
+      const local = await localAnswers.decide(key.projectId, headers.tags.feature, api, request.streaming, () => parsedBody(request));
       if (local?.answered) {
         if (res.destroyed) return;
         return answerFromDistilledModel({ res, route, upstream: decision.upstream, request, log }, local);
       }
       // An audited call: the LLM's answer is logged next to what the model would have said.
       if (local?.tags) log.tags = { ...log.tags, ...local.tags };
+      const routing = await modelRouter.decide(key.projectId, headers.tags.feature, api, () => parsedBody(request));
+      if (routing) {
+        log.tags = { ...log.tags, ...routing.tags };
+        if (routing.routed) {
+          request = withModel(request, routing.toModel);
+          responseHeaders = { "x-spendlens-routed": `${routing.fromModel} -> ${routing.toModel}` };
+        }
+      }
     }
 
-    forward({ req, res, route, upstream: decision.upstream, headers: headers.forward, request, log });
+    forward({ req, res, route, upstream: decision.upstream, headers: headers.forward, request, log, responseHeaders });
   }
 
   /** Send the distilled model's response and log the call like a forwarded one (usage 0, so $0). */
@@ -323,9 +356,10 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
   }) as ProxyHandler;
 
   handler.flushLogs = () => callLog.flush();
-  handler.stats = () => ({ ...counters, distilled: localAnswers.stats(), log: callLog.stats() });
+  handler.stats = () => ({ ...counters, distilled: localAnswers.stats(), routes: modelRouter.stats(), log: callLog.stats() });
   handler.close = async () => {
     localAnswers.close();
+    modelRouter.close();
     await callLog.close();
     await pools.close();
   };
@@ -400,11 +434,22 @@ function prepareRequest(route: ProxyRoute, method: string, bytes: Buffer, conten
     route.provider === "openai" &&
     (route.apiPath === "/v1/chat/completions" || route.apiPath === "/v1/completions")
   ) {
-    const withUsage = { ...json, stream_options: { ...(options && typeof options === "object" ? (options as Json) : {}), include_usage: true } };
-    forwardBody = Buffer.from(JSON.stringify(withUsage));
+    forwardBody = Buffer.from(JSON.stringify(withStreamUsage(json!)));
     addedUsageChunk = true;
   }
   return { json, bytes, contentType, forwardBody, streaming, addedUsageChunk };
+}
+
+function withStreamUsage(json: Json): Json {
+  const options = json.stream_options;
+  return { ...json, stream_options: { ...(options && typeof options === "object" ? (options as Json) : {}), include_usage: true } };
+}
+
+/** The request with another `model` (a model route): forwarded so, and logged so (it is what was called). */
+function withModel(request: PreparedRequest, model: string): PreparedRequest {
+  const json = { ...request.json, model };
+  const forward = request.addedUsageChunk ? withStreamUsage(json) : json;
+  return { ...request, json, forwardBody: Buffer.from(JSON.stringify(forward)) };
 }
 
 // ---------------------------------------------------------------- response side
@@ -418,6 +463,8 @@ type ForwardInput = {
   request: PreparedRequest;
   /** Null for calls that are forwarded but not logged (GETs, file uploads, ...). */
   log: { projectId: string; organizationId: string; tags: CallTags; startedAt: number; start: number } | null;
+  /** Headers the proxy adds to the upstream's response (x-spendlens-routed). */
+  responseHeaders?: Record<string, string>;
 };
 
 type Outcome = "ok" | "client_abort" | "upstream_failure";
@@ -490,7 +537,9 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
       this.body = new CapturedBody(contentType, encoding, this.logBodyMaxBytes);
     }
     try {
-      res.writeHead(statusCode, statusMessage || undefined, responseHeadersForClient(headers, this.hiding));
+      const out = responseHeadersForClient(headers, this.hiding);
+      if (this.call.responseHeaders) Object.assign(out, this.call.responseHeaders);
+      res.writeHead(statusCode, statusMessage || undefined, out);
     } catch (err) {
       // A header Node refuses to send (invalid characters): answer 502 rather than crash.
       controller.abort(err as Error);

@@ -1,0 +1,267 @@
+// Model routes: a right-size recommendation applied in the proxy. A route says "calls of feature F asking
+// for model A go to model B", except a random audit share that stays on A so its spend and answers keep
+// being sampled. Routes are made from a rightsize finding (lib/analysis/modelfit -> Finding) by an admin,
+// or named by hand through the API; the proxy reads the enabled ones (model-router.ts).
+//
+// Why lib/proxy and not lib/recommend: a route is a rule the proxy enforces and the only reader of it
+// is the proxy (as Project.openaiUpstream is); the finding is only where its three fields come from.
+// Every query is scoped by projectId; each change is audited and told to the proxy of this process.
+import { db } from "../db/client";
+import { NotFoundError, ValidationError } from "../http/errors";
+import { writeAuditLog } from "../orgs/audit";
+import { matchModel, undatedAlias } from "../pricing/match";
+import { providerFamily } from "../pricing/cost";
+import { EVENT_LIMITS } from "../ingest/validate";
+import { getFinding } from "../recommend/findings";
+
+export type ModelRouteView = {
+  id: string;
+  feature: string;
+  fromModel: string;
+  toModel: string;
+  enabled: boolean;
+  auditShare: number;
+  findingId: string | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export const DEFAULT_ROUTE_AUDIT_SHARE = 0.02;
+
+const VIEW = {
+  id: true,
+  feature: true,
+  fromModel: true,
+  toModel: true,
+  enabled: true,
+  auditShare: true,
+  findingId: true,
+  createdAt: true,
+  updatedAt: true,
+  createdBy: { select: { email: true } },
+} as const;
+
+type Row = Omit<ModelRouteView, "createdBy"> & { createdBy: { email: string } | null };
+const toView = (r: Row): ModelRouteView => ({ ...r, createdBy: r.createdBy?.email ?? null });
+
+// ---------------------------------------------------------------- change notices
+
+/** Listeners told when a project's routes change (the proxy's router drops its cached routes). */
+const changeListeners = new Set<(projectId: string) => void>();
+export function onModelRouteChange(listener: (projectId: string) => void): () => void {
+  changeListeners.add(listener);
+  return () => changeListeners.delete(listener);
+}
+function changed(projectId: string): void {
+  for (const l of changeListeners) l(projectId);
+}
+
+// ---------------------------------------------------------------- models: which API, which model
+
+/** The request format a model's calls use through the proxy (its /proxy/<api>/ route), or null when unknown. */
+export type RouteApi = "openai" | "anthropic";
+
+/** The API family of a model by the price table's provider (Azure OpenAI speaks OpenAI's format). */
+export function modelApi(model: string): RouteApi | string | null {
+  const entry = matchModel(model)?.entry;
+  if (!entry?.litellm_provider) return null;
+  const family = providerFamily(entry.litellm_provider);
+  if (family === "openai" || family === "azure") return "openai";
+  return family;
+}
+
+/**
+ * One name for the forms of a model the pricing matcher treats alike: provider prefixes, dated
+ * snapshots, "-latest" and "-0" aliases ("openai/gpt-4o", "gpt-4o-2024-08-06" -> "gpt-4o";
+ * "claude-3-5-haiku-latest" -> "claude-3-5-haiku"). Never merges different models ("gpt-4o-mini").
+ */
+export function modelIdentity(model: string): string {
+  const key = matchModel(model)?.key ?? model.trim().toLowerCase();
+  return undatedAlias(key) ?? key;
+}
+
+// ---------------------------------------------------------------- reading
+
+export async function listModelRoutes(projectId: string): Promise<ModelRouteView[]> {
+  const rows = await db.modelRoute.findMany({ where: { projectId }, select: VIEW, orderBy: [{ feature: "asc" }, { fromModel: "asc" }] });
+  return rows.map(toView);
+}
+
+/** What the proxy needs of a project's enabled routes. */
+export async function enabledModelRoutes(projectId: string): Promise<Array<{ id: string; feature: string; fromModel: string; toModel: string; auditShare: number }>> {
+  return db.modelRoute.findMany({ where: { projectId, enabled: true }, select: { id: true, feature: true, fromModel: true, toModel: true, auditShare: true } });
+}
+
+// ---------------------------------------------------------------- input checks
+
+const MODEL_RE = /^[\x21-\x7e]{1,200}$/;
+
+function modelField(field: "fromModel" | "toModel", value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "") throw ValidationError.field(field, `${field} is required: a model name.`);
+  const model = value.trim();
+  // It goes into a response header (x-spendlens-routed): printable ASCII, no spaces.
+  if (!MODEL_RE.test(model)) throw ValidationError.field(field, `${field} must be 1-200 printable ASCII characters without spaces.`);
+  return model;
+}
+
+function featureField(value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "") throw ValidationError.field("feature", "feature is required: the x-spendlens-feature tag of the calls to route.");
+  const feature = value.trim();
+  if (feature.length > EVENT_LIMITS.tagValueMaxChars) throw ValidationError.field("feature", `feature must be at most ${EVENT_LIMITS.tagValueMaxChars} characters.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(feature)) throw ValidationError.field("feature", "feature must not contain control characters.");
+  return feature;
+}
+
+function auditShareField(value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw ValidationError.field("auditShare", "auditShare must be a number from 0 to 1 (the share of calls kept on the original model).");
+  }
+  return value;
+}
+
+const API_NAMES: Record<string, string> = { openai: "an OpenAI", anthropic: "an Anthropic" };
+
+/** A route the proxy can apply: both models known, the same request format, not the same model. */
+export function checkRouteModels(fromModel: string, toModel: string): void {
+  const fromApi = modelApi(fromModel);
+  const toApi = modelApi(toModel);
+  if (fromApi === null) throw ValidationError.field("fromModel", `fromModel "${fromModel}" is not in the price table: the proxy cannot tell which API it is called through.`);
+  if (fromApi !== "openai" && fromApi !== "anthropic") throw ValidationError.field("fromModel", `fromModel "${fromModel}" is a ${fromApi} model: the proxy routes OpenAI and Anthropic calls only.`);
+  if (toApi === null) throw ValidationError.field("toModel", `toModel "${toModel}" is not in the price table: its calls could not be priced.`);
+  if (toApi !== fromApi) {
+    throw ValidationError.field(
+      "toModel",
+      `toModel "${toModel}" is ${API_NAMES[toApi] ?? `a ${toApi}`} model and fromModel "${fromModel}" ${API_NAMES[fromApi]} one: the request formats differ, so the proxy cannot route between them.`,
+    );
+  }
+  if (modelIdentity(fromModel) === modelIdentity(toModel)) throw ValidationError.field("toModel", `toModel "${toModel}" is the same model as fromModel "${fromModel}".`);
+}
+
+type RouteFields = { feature: string; fromModel: string; toModel: string; findingId: string | null };
+
+/** feature / fromModel / toModel of a rightsize finding of the project that is open or accepted. */
+async function fieldsFromFinding(projectId: string, findingId: string): Promise<RouteFields> {
+  let finding;
+  try {
+    finding = await getFinding(projectId, findingId);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw ValidationError.field("findingId", "findingId: no such finding in this project.", 404);
+    throw err;
+  }
+  if (finding.lever !== "rightsize") throw ValidationError.field("findingId", `findingId: a ${finding.lever} finding cannot be applied as a model route (only rightsize findings).`);
+  if (finding.status !== "open" && finding.status !== "accepted") throw ValidationError.field("findingId", `findingId: the finding is ${finding.status}; reopen it to apply it.`);
+  const feature = finding.scope.feature;
+  if (typeof feature !== "string" || feature.trim() === "") {
+    throw ValidationError.field("findingId", "findingId: the finding covers calls without a feature tag; the proxy routes calls by their x-spendlens-feature tag.");
+  }
+  const settings = finding.howToApply?.settings ?? {};
+  const to = typeof settings.to === "string" ? settings.to : null;
+  if (!to) throw ValidationError.field("findingId", "findingId: the finding names no tested model to move to yet (re-run the model-fit analysis with a provider credential).");
+  if (typeof finding.scope.model !== "string") throw ValidationError.field("findingId", "findingId: the finding names no model its calls use.");
+  return { feature: featureField(feature), fromModel: modelField("fromModel", finding.scope.model), toModel: modelField("toModel", to), findingId: finding.id };
+}
+
+// ---------------------------------------------------------------- changes
+
+type Actor = { projectId: string; organizationId: string; actorUserId: string };
+
+/**
+ * Create an enabled route from `{ findingId }` (a rightsize finding, open or accepted) or from
+ * `{ feature, fromModel, toModel }`, with an optional `auditShare` (default 0.02). Applying the same
+ * route again returns it (enabled); a different toModel for the same feature and model is a 409.
+ */
+export async function createModelRoute(actor: Actor, body: Record<string, unknown>): Promise<{ route: ModelRouteView; created: boolean }> {
+  let fields: RouteFields;
+  if (body.findingId !== undefined) {
+    if (typeof body.findingId !== "string" || body.findingId.trim() === "") throw ValidationError.field("findingId", "findingId must be the id of a rightsize finding.");
+    for (const f of ["feature", "fromModel", "toModel"] as const) {
+      if (body[f] !== undefined) throw ValidationError.field(f, `${f} comes from the finding: leave it out when findingId is given.`);
+    }
+    fields = await fieldsFromFinding(actor.projectId, body.findingId.trim());
+  } else {
+    fields = { feature: featureField(body.feature), fromModel: modelField("fromModel", body.fromModel), toModel: modelField("toModel", body.toModel), findingId: null };
+  }
+  const auditShare = body.auditShare === undefined ? DEFAULT_ROUTE_AUDIT_SHARE : auditShareField(body.auditShare);
+  checkRouteModels(fields.fromModel, fields.toModel);
+
+  const { projectId } = actor;
+  const existing = await db.modelRoute.findFirst({ where: { projectId, feature: fields.feature, fromModel: fields.fromModel }, select: VIEW });
+  if (existing) {
+    if (existing.toModel !== fields.toModel) {
+      throw ValidationError.field("toModel", `"${fields.feature}" calls of ${fields.fromModel} are already routed to ${existing.toModel}: delete that route first.`, 409);
+    }
+    if (existing.enabled) return { route: toView(existing), created: false };
+    return { route: await updateModelRoute(actor, existing.id, { enabled: true }), created: false };
+  }
+  let row: Row;
+  try {
+    row = await db.modelRoute.create({ data: { projectId, ...fields, auditShare, enabled: true, createdById: actor.actorUserId }, select: VIEW });
+  } catch (err) {
+    if ((err as { code?: string }).code === "P2002") throw ValidationError.field("fromModel", `"${fields.feature}" calls of ${fields.fromModel} already have a route.`, 409);
+    throw err;
+  }
+  await writeAuditLog({
+    organizationId: actor.organizationId,
+    actorUserId: actor.actorUserId,
+    action: "project.update",
+    target: `model_route:${row.id}`,
+    meta: { change: "model_route.create", projectId, ...fields, auditShare },
+  });
+  changed(projectId);
+  return { route: toView(row), created: true };
+}
+
+/** Reads `{ enabled?, auditShare? }` (at least one). */
+export function parseModelRouteChange(body: Record<string, unknown>): { enabled?: boolean; auditShare?: number } {
+  const out: { enabled?: boolean; auditShare?: number } = {};
+  if (body.enabled !== undefined) {
+    if (typeof body.enabled !== "boolean") throw ValidationError.field("enabled", "enabled must be true or false.");
+    out.enabled = body.enabled;
+  }
+  if (body.auditShare !== undefined) out.auditShare = auditShareField(body.auditShare);
+  if (out.enabled === undefined && out.auditShare === undefined) throw ValidationError.field("enabled", "enabled must be true or false.");
+  return out;
+}
+
+/** Switch a route on or off and/or change its audit share. NotFoundError for a route of another project. */
+export async function updateModelRoute(actor: Actor, routeId: string, change: { enabled?: boolean; auditShare?: number }): Promise<ModelRouteView> {
+  const { projectId } = actor;
+  const before = await db.modelRoute.findFirst({ where: { id: routeId, projectId }, select: VIEW });
+  if (!before) throw new NotFoundError("Model route not found.");
+  const data = {
+    ...(change.enabled !== undefined && change.enabled !== before.enabled ? { enabled: change.enabled } : {}),
+    ...(change.auditShare !== undefined && change.auditShare !== before.auditShare ? { auditShare: change.auditShare } : {}),
+  };
+  if (Object.keys(data).length === 0) return toView(before);
+  await db.modelRoute.updateMany({ where: { id: routeId, projectId }, data });
+  const after = await db.modelRoute.findFirst({ where: { id: routeId, projectId }, select: VIEW });
+  if (!after) throw new NotFoundError("Model route not found.");
+  const change_ = data.enabled === undefined ? "model_route.audit_share" : data.enabled ? "model_route.enable" : "model_route.disable";
+  await writeAuditLog({
+    organizationId: actor.organizationId,
+    actorUserId: actor.actorUserId,
+    action: "project.update",
+    target: `model_route:${routeId}`,
+    meta: { change: change_, projectId, feature: before.feature, fromModel: before.fromModel, toModel: before.toModel, ...data },
+  });
+  changed(projectId);
+  return toView(after);
+}
+
+/** Delete a route of the project. NotFoundError for a route of another project. */
+export async function deleteModelRoute(actor: Actor, routeId: string): Promise<void> {
+  const { projectId } = actor;
+  const route = await db.modelRoute.findFirst({ where: { id: routeId, projectId }, select: VIEW });
+  if (!route) throw new NotFoundError("Model route not found.");
+  await db.modelRoute.deleteMany({ where: { id: routeId, projectId } });
+  await writeAuditLog({
+    organizationId: actor.organizationId,
+    actorUserId: actor.actorUserId,
+    action: "project.update",
+    target: `model_route:${routeId}`,
+    meta: { change: "model_route.delete", projectId, feature: route.feature, fromModel: route.fromModel, toModel: route.toModel, enabled: route.enabled, findingId: route.findingId },
+  });
+  changed(projectId);
+}
