@@ -76,6 +76,10 @@ let pages: AppPage[] = [];
 let victim: Victim;
 let outsider: Person; // owner of an unrelated organization
 let before = "";
+/** A model route of the victim project (tenants.ts builds none) and its state, compared after the attacks. */
+let victimRouteId = "";
+let victimRoutes = "";
+const modelRoutesOf = (projectId: string) => db.modelRoute.findMany({ where: { projectId }, orderBy: { id: "asc" } }).then((rows) => JSON.stringify(rows));
 const checks: Array<{ target: string; actor: string; ok: boolean; got: string }> = [];
 
 function record(target: string, actor: string, ok: boolean, got: string) {
@@ -93,6 +97,7 @@ function paramValues(names: string[], w: { org: string; project: string }): Reco
     eventId: victim.eventId,
     findingId: victim.findingId,
     modelId: victim.distilledModelId,
+    routeId: victimRouteId,
     messageId: victim.emailMessageId,
     token: victim.invitationToken,
   };
@@ -112,6 +117,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "PATCH orgs/[org]/members/[memberId]": { role: "ADMIN" },
   "PATCH orgs/[org]/projects/[project]/distilled/[modelId]": { enabled: true },
   "PATCH orgs/[org]/projects/[project]/findings/[findingId]": { action: "dismiss", reason: "not for us" },
+  "PATCH orgs/[org]/projects/[project]/model-routes/[routeId]": { enabled: false },
 };
 
 async function callRoute(entry: RouteEntry, method: string, handler: Handler, params: Record<string, string>, cookie?: string): Promise<{ status: number; text: string }> {
@@ -131,6 +137,8 @@ beforeAll(async () => {
   routes = await loadApiRoutes();
   pages = listPages();
   victim = await buildVictim();
+  victimRouteId = (await db.modelRoute.create({ data: { projectId: victim.project.id, feature: "support", fromModel: "gpt-4o", toModel: "gpt-4o-mini" } })).id;
+  victimRoutes = await modelRoutesOf(victim.project.id);
   outsider = await person("Mallory");
   before = await victim.snapshot();
 }, 120_000);
@@ -187,6 +195,7 @@ describe("every API route refuses those who must not reach the victim", () => {
       }
     }
     expect(await victim.snapshot()).toBe(before);
+    expect(await modelRoutesOf(victim.project.id)).toBe(victimRoutes);
   }, 120_000);
 
   it("session routes: anonymous 401; another user cannot accept the victim's invitation or list its organization", async () => {
