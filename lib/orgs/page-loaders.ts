@@ -4,6 +4,7 @@ import { authorizeMembership, authorizeProject } from "../auth/guards";
 import { roleAtLeast } from "../auth/roles";
 import { db } from "../db/client";
 import { listOrganizationsForUser } from "./organizations";
+import { emailDeliveryStatuses, type EmailDeliveryStatus } from "../email/delivery-status";
 import { listPendingInvitations } from "./invitations";
 import { listMembers } from "./memberships";
 import { listProjectKeys } from "./project-keys";
@@ -57,7 +58,15 @@ export async function loadProjectSettings(userId: string, orgSlug: string, proje
     listMembers(access.organization.id),
     canManage ? listPendingInvitations(access.organization.id) : Promise.resolve([]),
   ]);
-  return { ...access, canManage, keys, members, invitations };
+  // What became of each invitation's email (sent under the exactly-once key invite:<id>).
+  const sent = await emailDeliveryStatuses(access.organization.id, invitations.map((i) => `invite:${i.id}`));
+  return {
+    ...access,
+    canManage,
+    keys,
+    members,
+    invitations: invitations.map((i) => ({ ...i, emailDelivery: sent.get(`invite:${i.id}`) ?? ({ state: "none" } as EmailDeliveryStatus) })),
+  };
 }
 
 export async function loadOrgSettings(userId: string, orgSlug: string) {

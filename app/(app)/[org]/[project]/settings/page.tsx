@@ -71,7 +71,13 @@ export default async function ProjectSettingsPage({ params }: { params: Promise<
             joined: formatDateTime(m.joinedAt, tz),
             isSelf: m.userId === user.id,
           }))}
-          invitations={data.invitations.map((i) => ({ id: i.id, email: i.email, role: i.role, expires: formatDateTime(i.expiresAt, tz) }))}
+          invitations={data.invitations.map((i) => ({
+            id: i.id,
+            email: i.email,
+            role: i.role,
+            expires: formatDateTime(i.expiresAt, tz),
+            delivery: { ...i.emailDelivery, at: "at" in i.emailDelivery ? formatDateTime(i.emailDelivery.at, tz) : undefined },
+          }))}
         />
       </section>
     </div>
