@@ -26,6 +26,46 @@ function ScopeLine({ f }: { f: FindingView }) {
   return <>{parts.join(" · ")}</>;
 }
 
+/** The model a rightsize finding recommends moving to (model-fit's howToApply.settings.to), if it names one. */
+function routeTarget(f: FindingView): string | null {
+  if (f.lever !== "rightsize" || typeof f.scope.feature !== "string" || !f.scope.feature || typeof f.scope.model !== "string") return null;
+  const to = f.howToApply?.settings?.to;
+  return typeof to === "string" && to ? to : null;
+}
+
+/** "Apply in proxy" on a rightsize finding: a model route sends the feature's calls to the recommended model. */
+function ApplyInProxy({ f, apiBase }: { f: FindingView; apiBase: string }) {
+  const to = routeTarget(f);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  if (!to || (f.status !== "open" && f.status !== "accepted")) return null;
+
+  async function apply() {
+    if (!window.confirm(`Let the Spendlens proxy send "${f.scope.feature}" calls of ${f.scope.model} to ${to}? 2% keep going to ${f.scope.model} to keep measuring.`)) return;
+    setBusy(true);
+    const res = await sendJson<{ created: boolean }>("POST", `${apiBase}/model-routes`, { findingId: f.id });
+    setBusy(false);
+    if (!res.ok) return setNote({ ok: false, text: res.error });
+    setNote({
+      ok: true,
+      text: `${res.data.created ? "Applied" : "Already applied"} in the proxy: "${f.scope.feature}" calls of ${f.scope.model} go to ${to}. Turn it off or delete it in project settings.`,
+    });
+  }
+
+  return (
+    <>
+      <button type="button" className="btn btn-secondary btn-small" disabled={busy} onClick={() => void apply()} data-testid="apply-in-proxy">
+        Apply in proxy
+      </button>
+      {note ? (
+        <span className={note.ok ? "small" : "small form-error"} role={note.ok ? "status" : "alert"}>
+          {note.text}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
 function inAWeek(): string {
   return new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
 }
@@ -36,6 +76,7 @@ function RecommendationCard(props: {
   apiBase: string;
   callsPath: string;
   canDecide: boolean;
+  canApplyRoutes: boolean;
   onDecided: () => Promise<void>;
 }) {
   const { f } = props;
@@ -158,6 +199,7 @@ function RecommendationCard(props: {
             Reopen
           </button>
         ) : null}
+        {props.canApplyRoutes ? <ApplyInProxy f={f} apiBase={props.apiBase} /> : null}
       </div>
 
       {mode === "dismiss" ? (
@@ -279,7 +321,12 @@ function RealisedTable({ realised }: { realised: RealisedSummary }) {
   );
 }
 
-export function SavingsView(props: { apiBase: string; callsPath: string; initial: SavingsData; runs: RunsOverview; canDecide: boolean }) {
+/**
+ * `canApplyRoutes`: show "Apply in proxy" on rightsize findings (the API allows it to ADMIN and OWNER;
+ * defaults to `canDecide`, and a member without the role is told so by the API).
+ */
+export function SavingsView(props: { apiBase: string; callsPath: string; initial: SavingsData; runs: RunsOverview; canDecide: boolean; canApplyRoutes?: boolean }) {
+  const canApplyRoutes = props.canApplyRoutes ?? props.canDecide;
   const [data, setData] = useState(props.initial);
   const [error, setError] = useState<string | null>(null);
   const [showDecided, setShowDecided] = useState(false);
@@ -349,7 +396,7 @@ export function SavingsView(props: { apiBase: string; callsPath: string; initial
         </div>
         {open.length === 0 ? <div className="card muted">Nothing open right now.</div> : null}
         {open.map((f, i) => (
-          <RecommendationCard key={f.id} f={f} rank={i + 1} apiBase={props.apiBase} callsPath={props.callsPath} canDecide={props.canDecide} onDecided={reload} />
+          <RecommendationCard key={f.id} f={f} rank={i + 1} apiBase={props.apiBase} callsPath={props.callsPath} canDecide={props.canDecide} canApplyRoutes={canApplyRoutes} onDecided={reload} />
         ))}
         {decided.length ? (
           <div>
@@ -359,7 +406,9 @@ export function SavingsView(props: { apiBase: string; callsPath: string; initial
           </div>
         ) : null}
         {showDecided
-          ? decided.map((f, i) => <RecommendationCard key={f.id} f={f} rank={i + 1} apiBase={props.apiBase} callsPath={props.callsPath} canDecide={props.canDecide} onDecided={reload} />)
+          ? decided.map((f, i) => (
+              <RecommendationCard key={f.id} f={f} rank={i + 1} apiBase={props.apiBase} callsPath={props.callsPath} canDecide={props.canDecide} canApplyRoutes={canApplyRoutes} onDecided={reload} />
+            ))
           : null}
       </section>
 

@@ -1,9 +1,13 @@
-// Distilled models of the project (issue 9): each version the distillation analysis trained, how it
-// measured on the calls it never saw, and the switch that lets the proxy answer its feature with it.
-// Rendered on the server (dates in the organization's time zone); the switch is a small client part.
+// What the proxy does for the project beyond logging: distilled models (issue 9; each version the
+// distillation analysis trained, how it measured on the calls it never saw, and the switch that lets the
+// proxy answer its feature with it) and model routes (right-size recommendations applied in the proxy,
+// lib/proxy/model-routes.ts). Rendered on the server (dates in the organization's time zone); the
+// switches are small client parts.
 import { listDistilledModels, type DistilledModelView } from "@/lib/analysis/distill/models";
+import { listModelRoutes } from "@/lib/proxy/model-routes";
 import { formatDateTime } from "../format";
 import { DistilledModelToggle } from "./distilled-model-toggle";
+import { ModelRouteActions } from "./model-route-actions";
 
 type Measured = { share: number | null; agreement: number | null; agreementLow: number | null; recommended: boolean | null };
 
@@ -21,66 +25,138 @@ function measured(metrics: unknown): Measured {
 
 const percent = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
 
-export async function DistilledModelsPanel(props: { projectId: string; url: string; canManage: boolean; timeZone: string }) {
+/**
+ * The distilled models, followed by the model routes (`routesUrl` defaults to the model-routes API next
+ * to `url`, the distilled API).
+ */
+export async function DistilledModelsPanel(props: { projectId: string; url: string; routesUrl?: string; canManage: boolean; timeZone: string }) {
   const models: DistilledModelView[] = await listDistilledModels(props.projectId);
+  const routesUrl = props.routesUrl ?? props.url.replace(/\/distilled$/, "/model-routes");
   return (
-    <section className="card" aria-labelledby="distilled-heading">
+    <>
+      <section className="card" aria-labelledby="distilled-heading">
+        <div className="card-head">
+          <h2 id="distilled-heading">Distilled models</h2>
+          <span className="muted small">
+            Small local models trained on this project&apos;s own classification calls. When one is on, the proxy answers its feature&apos;s confident calls itself ($0) and sends the others, plus a small audit share, to the LLM.
+          </span>
+        </div>
+        {!props.canManage ? <p className="muted small">Only admins and owners can turn a model on or off.</p> : null}
+        <div className="table-wrap">
+          <table className="table" data-testid="distilled-models-table">
+            <thead>
+              <tr>
+                <th>Feature</th>
+                <th>Version</th>
+                <th>Trained</th>
+                <th title="Share of unseen calls the model answered at its threshold">Answers locally</th>
+                <th title="Agreement with the LLM's answers on unseen calls (95% lower bound)">Agreement</th>
+                <th>Threshold</th>
+                <th>Status</th>
+                {props.canManage ? <th aria-label="Actions" /> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {models.length === 0 ? (
+                <tr>
+                  <td colSpan={props.canManage ? 8 : 7} className="muted">
+                    No distilled models yet. The distillation analysis trains one for a feature whose calls pick answers from a small label set.
+                  </td>
+                </tr>
+              ) : (
+                models.map((m) => {
+                  const fig = measured(m.metrics);
+                  return (
+                    <tr key={m.id}>
+                      <td>
+                        <code>{m.feature || "(no feature)"}</code>
+                      </td>
+                      <td>v{m.version}</td>
+                      <td>{formatDateTime(m.createdAt, props.timeZone)}</td>
+                      <td>{percent(fig.share)}</td>
+                      <td>
+                        {percent(fig.agreement)}
+                        {fig.agreementLow !== null ? <span className="muted small"> (≥ {percent(fig.agreementLow)})</span> : null}
+                      </td>
+                      <td>{m.threshold.toFixed(3)}</td>
+                      <td>
+                        {m.enabled ? <span className="badge badge-ok">On</span> : <span className="badge badge-off">Off</span>}
+                        {fig.recommended === false ? <span className="muted small"> not recommended</span> : null}
+                      </td>
+                      {props.canManage ? (
+                        <td>
+                          <DistilledModelToggle url={`${props.url}/${m.id}`} enabled={m.enabled} feature={m.feature} version={m.version} />
+                        </td>
+                      ) : null}
+                    </tr>
+                  );
+                })
+              )}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <ModelRoutesPanel projectId={props.projectId} url={routesUrl} canManage={props.canManage} timeZone={props.timeZone} />
+    </>
+  );
+}
+
+/** Model routes: a feature's calls of one model sent to a cheaper one by the proxy, with their switches. */
+export async function ModelRoutesPanel(props: { projectId: string; url: string; canManage: boolean; timeZone: string }) {
+  const routes = await listModelRoutes(props.projectId);
+  const columns = props.canManage ? 6 : 5;
+  return (
+    <section className="card" aria-labelledby="model-routes-heading">
       <div className="card-head">
-        <h2 id="distilled-heading">Distilled models</h2>
+        <h2 id="model-routes-heading">Model routes</h2>
         <span className="muted small">
-          Small local models trained on this project&apos;s own classification calls. When one is on, the proxy answers its feature&apos;s confident calls itself ($0) and sends the others, plus a small audit share, to the LLM.
+          Right-size recommendations applied in the proxy (&quot;Apply in proxy&quot; on the savings page): a feature&apos;s calls of one model go to a cheaper one, except an audit share that keeps
+          the original model&apos;s answers and spend measured.
         </span>
       </div>
-      {!props.canManage ? <p className="muted small">Only admins and owners can turn a model on or off.</p> : null}
+      {!props.canManage ? <p className="muted small">Only admins and owners can turn a route on or off, or delete it.</p> : null}
       <div className="table-wrap">
-        <table className="table" data-testid="distilled-models-table">
+        <table className="table" data-testid="model-routes-table">
           <thead>
             <tr>
               <th>Feature</th>
-              <th>Version</th>
-              <th>Trained</th>
-              <th title="Share of unseen calls the model answered at its threshold">Answers locally</th>
-              <th title="Agreement with the LLM's answers on unseen calls (95% lower bound)">Agreement</th>
-              <th>Threshold</th>
+              <th>Model</th>
+              <th title="Share of the matched calls kept on the original model">Audit share</th>
+              <th>Created</th>
               <th>Status</th>
               {props.canManage ? <th aria-label="Actions" /> : null}
             </tr>
           </thead>
           <tbody>
-            {models.length === 0 ? (
+            {routes.length === 0 ? (
               <tr>
-                <td colSpan={props.canManage ? 8 : 7} className="muted">
-                  No distilled models yet. The distillation analysis trains one for a feature whose calls pick answers from a small label set.
+                <td colSpan={columns} className="muted">
+                  No model routes. A right-size recommendation of the model-fit analysis can be applied in the proxy from the savings page.
                 </td>
               </tr>
             ) : (
-              models.map((m) => {
-                const fig = measured(m.metrics);
-                return (
-                  <tr key={m.id}>
+              routes.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <code>{r.feature}</code>
+                  </td>
+                  <td>
+                    <code>{r.fromModel}</code> → <code>{r.toModel}</code>
+                  </td>
+                  <td>{percent(r.auditShare)}</td>
+                  <td>
+                    {formatDateTime(r.createdAt, props.timeZone)}
+                    {r.createdBy ? <div className="muted small">{r.createdBy}</div> : null}
+                    {r.findingId ? <div className="muted small">from a recommendation</div> : null}
+                  </td>
+                  <td>{r.enabled ? <span className="badge badge-ok">On</span> : <span className="badge badge-off">Off</span>}</td>
+                  {props.canManage ? (
                     <td>
-                      <code>{m.feature || "(no feature)"}</code>
+                      <ModelRouteActions url={`${props.url}/${encodeURIComponent(r.id)}`} enabled={r.enabled} feature={r.feature} fromModel={r.fromModel} toModel={r.toModel} />
                     </td>
-                    <td>v{m.version}</td>
-                    <td>{formatDateTime(m.createdAt, props.timeZone)}</td>
-                    <td>{percent(fig.share)}</td>
-                    <td>
-                      {percent(fig.agreement)}
-                      {fig.agreementLow !== null ? <span className="muted small"> (≥ {percent(fig.agreementLow)})</span> : null}
-                    </td>
-                    <td>{m.threshold.toFixed(3)}</td>
-                    <td>
-                      {m.enabled ? <span className="badge badge-ok">On</span> : <span className="badge badge-off">Off</span>}
-                      {fig.recommended === false ? <span className="muted small"> not recommended</span> : null}
-                    </td>
-                    {props.canManage ? (
-                      <td>
-                        <DistilledModelToggle url={`${props.url}/${m.id}`} enabled={m.enabled} feature={m.feature} version={m.version} />
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })
+                  ) : null}
+                </tr>
+              ))
             )}
           </tbody>
         </table>
