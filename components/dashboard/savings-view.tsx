@@ -322,11 +322,10 @@ function RealisedTable({ realised }: { realised: RealisedSummary }) {
 }
 
 /**
- * `canApplyRoutes`: show "Apply in proxy" on rightsize findings (the API allows it to ADMIN and OWNER;
- * defaults to `canDecide`, and a member without the role is told so by the API).
+ * `canApplyRoutes`: show "Apply in proxy" on rightsize findings (the API allows it to ADMIN and OWNER).
  */
-export function SavingsView(props: { apiBase: string; callsPath: string; initial: SavingsData; runs: RunsOverview; canDecide: boolean; canApplyRoutes?: boolean }) {
-  const canApplyRoutes = props.canApplyRoutes ?? props.canDecide;
+export function SavingsView(props: { apiBase: string; callsPath: string; initial: SavingsData; runs: RunsOverview; canDecide: boolean; canApplyRoutes: boolean }) {
+  const canApplyRoutes = props.canApplyRoutes;
   const [data, setData] = useState(props.initial);
   const [error, setError] = useState<string | null>(null);
   const [showDecided, setShowDecided] = useState(false);

@@ -37,6 +37,7 @@ export default async function SavingsPage({ params }: { params: Promise<{ org: s
         initial={{ ...summary, realised }}
         runs={runs}
         canDecide={roleAtLeast(access.membership.role, "MEMBER")}
+        canApplyRoutes={roleAtLeast(access.membership.role, "ADMIN")}
       />
     </div>
   );
