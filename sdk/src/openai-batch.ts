@@ -24,7 +24,22 @@ type OutputInfo = { endpoint?: string; inputFileId?: string };
 class BatchFileRegistry {
   private readonly inputs = new Map<string, { lines: Map<string, BatchInput>; chars: number }>();
   private inputChars = 0;
+  /** Uploads still being read: a download of their results waits for them (or lines lose their request). */
+  private readonly reading = new Map<string, Promise<void>>();
   readonly outputs = new Map<string, OutputInfo>();
+
+  readingInput(fileId: string, read: Promise<void>): void {
+    const done = read.finally(() => {
+      if (this.reading.get(fileId) === done) this.reading.delete(fileId);
+    });
+    this.reading.set(fileId, done);
+  }
+
+  /** Resolves once the upload `fileId` (if this process uploaded it) has been read. Never rejects. */
+  async inputReady(fileId: string | undefined): Promise<void> {
+    const pending = fileId ? this.reading.get(fileId) : undefined;
+    if (pending) await pending.catch(() => {});
+  }
 
   rememberInput(fileId: string, text: string): void {
     if (text.length > MAX_INPUT_CHARS) return;
@@ -120,6 +135,9 @@ function outputLineEvent(row: Json, fileId: string, info: OutputInfo, registry: 
 
 async function logOutputFile(response: Response, fileId: string, info: OutputInfo, registry: BatchFileRegistry, settings: ClientSettings, call: PendingCall): Promise<void> {
   if (!response.body) return;
+  // The input file is read from disk after its upload answered; on a busy machine the results can be
+  // downloaded before that read is done.
+  await registry.inputReady(info.inputFileId);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let rest = "";
@@ -183,9 +201,14 @@ export function observeBatchFiles(client: Record<string, unknown>, settings: Cli
     const file = asJson(data);
     if (params?.purpose !== "batch" || typeof file?.id !== "string") return;
     const id = file.id;
-    readUpload(params.file)
-      .then((text) => text && registry.rememberInput(id, text))
-      .catch((err) => sl.internalError(err));
+    registry.readingInput(
+      id,
+      readUpload(params.file)
+        .then((text) => {
+          if (text) registry.rememberInput(id, text);
+        })
+        .catch((err) => sl.internalError(err)),
+    );
   });
   watch(client.files, "retrieve", (_args, data) => {
     const file = asJson(data);
@@ -201,6 +224,6 @@ export function observeBatchFiles(client: Record<string, unknown>, settings: Cli
       void copy.body?.cancel().catch(() => {});
       return;
     }
-    logOutputFile(copy, fileId, info, registry, settings, call).catch((err) => sl.internalError(err));
+    sl.track(logOutputFile(copy, fileId, info, registry, settings, call).catch((err) => sl.internalError(err)));
   });
 }

@@ -193,14 +193,37 @@ export class Spendlens {
     return { ...beacon, ...this.counts };
   }
 
+  /** Work that will still log events (e.g. reading a downloaded batch result file): flush waits for it. */
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  /** Track background work that logs events, so flush() and shutdown() include what it logs. */
+  track(work: Promise<unknown>): void {
+    const settled = work.catch(() => {}).finally(() => this.inflight.delete(settled));
+    this.inflight.add(settled);
+  }
+
+  /** Wait for tracked work, at most `timeoutMs`. */
+  private async settleInflight(timeoutMs: number): Promise<void> {
+    if (this.inflight.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+    });
+    await Promise.race([Promise.allSettled([...this.inflight]), timeout]);
+    clearTimeout(timer);
+  }
+
   /** Deliver what is queued (waiting out retries up to `timeoutMs`, default 10 s). Never rejects. */
   async flush(timeoutMs?: number): Promise<SpendlensStats> {
+    await this.settleInflight(timeoutMs ?? 10_000);
     await this.beacon?.flush(timeoutMs);
     return this.stats();
   }
 
   /** Flush, then stop: later calls are still made but no longer logged. Never rejects. */
   async shutdown(timeoutMs?: number): Promise<SpendlensStats> {
+    await this.settleInflight(timeoutMs ?? 10_000);
     if (this.beacon) {
       await this.beacon.shutdown(timeoutMs);
       stopFlushOnExit(this.beacon);

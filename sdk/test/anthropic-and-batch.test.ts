@@ -117,6 +117,31 @@ describe("OpenAI Batch API result files", () => {
     expect(ingest.events.size).toBe(6); // ... so the server stores each once
   });
 
+  it("results downloaded right after a large upload still carry each request (the read of the input file is awaited)", async () => {
+    const openai = observeOpenAI(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 0 }), { spendlens: sl });
+    // ~6 MB of input: reading it back from disk takes longer than the loopback round trips that follow.
+    const filler = pairs.map((p) => p.instruction).join(" ").repeat(40).slice(0, 1_000_000);
+    const rows = pairs.slice(40, 46).map((p, i) => ({
+      custom_id: `big-${i}`,
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: { model: "gpt-4o-mini", messages: [{ role: "system", content: filler }, { role: "user", content: p.instruction }] },
+    }));
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sl-batch-big-"));
+    writeFileSync(path.join(dir, "in.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const input = await openai.files.create({ file: createReadStream(path.join(dir, "in.jsonl")), purpose: "batch" });
+    const created = await openai.batches.create({ input_file_id: input.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
+    const done = await openai.batches.retrieve(created.id);
+    const text = await (await openai.files.content(done.output_file_id!)).text();
+    const events = (await logged()).filter((e) => e.batch);
+    expect(events).toHaveLength(6);
+    for (const line of text.trim().split("\n").map((l) => JSON.parse(l))) {
+      const event = ingest.events.get(line.id) as unknown as IngestEvent;
+      const row = rows.find((r) => r.custom_id === line.custom_id)!;
+      expect((event.request as { messages: Array<{ content: string }> }).messages[1].content).toBe(row.body.messages[1].content);
+    }
+  });
+
   it("an uploaded Blob works too, and files that are not batch results are not read", async () => {
     const openai = observeOpenAI(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 0 }), { spendlens: sl });
     const rows = pairs.slice(30, 32).map((p, i) => ({ custom_id: `e-${i}`, method: "POST", url: "/v1/embeddings", body: { model: "text-embedding-3-small", input: p.instruction } }));
