@@ -4,8 +4,11 @@
 //   the response back as it arrives while a copy is read for logging -> queue the call record.
 // Between preparing the request and forwarding it, a distilled model an admin enabled for the call's
 // feature may answer it locally instead (issue 9, local-answer.ts): logged like a forwarded call, at $0.
-// A call it does not answer may then be sent to a cheaper model by a model route (a right-size
-// recommendation an admin applied, model-router.ts): only the body's `model` changes.
+// A call it does not answer may then be answered from the exact-match response cache (a cache
+// recommendation an admin applied, response-cache.ts): a stored answer, no upstream request. A call the
+// cache does not answer may then be sent to a cheaper model by a model route (a right-size
+// recommendation an admin applied, model-router.ts): only the body's `model` changes. The order is
+// cheapest first: a distilled answer needs no cache entry, a cached answer needs no routing.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -18,6 +21,7 @@ import { CallLog, CapturedBody, type CallLogStats, type CallRecord, type WriteEv
 import { HeaderError, preferIdentityEncoding, responseHeadersForClient, splitRequestHeaders, type CallTags } from "./headers";
 import { LocalAnswers, localAnswerApi, type LocalAnswerStats } from "./local-answer";
 import { ModelRouter, type ModelRouterStats } from "./model-router";
+import { ResponseCache, withZeroUsage, type CacheApi, type CacheDecision, type ResponseCacheStats } from "./response-cache";
 import { ChatCompletionStreamAssembler, ResponsesStreamAssembler } from "./openai-stream";
 import { ProjectUpstreamCache } from "./project-upstreams";
 import { isLoggedCall, parseProxyRoute, type ProxyRoute } from "./routes";
@@ -66,6 +70,16 @@ export type ProxyHandlerOptions = {
   modelRoutesTtlMs?: number;
   /** Random draws for the model routes' audit shares. Default Math.random. */
   modelRoutesRandom?: () => number;
+  /** How long a project's enabled cache rules are cached. Default 5 s. */
+  cacheRulesTtlMs?: number;
+  /** Answers kept in the response cache at most. Default: env PROXY_CACHE_MAX_ENTRIES, else 10,000. */
+  cacheMaxEntries?: number;
+  /** Bytes of answers kept in the response cache at most. Default: env PROXY_CACHE_MAX_BYTES, else 64 MiB. */
+  cacheMaxBytes?: number;
+  /** Random draws for the cache rules' audit shares. Default Math.random. */
+  cacheRandom?: () => number;
+  /** Clock for cache entry expiry. Default Date.now (tests move it). */
+  cacheNow?: () => number;
   /** Told about calls that will not be stored (counts and reasons only). Default: one line on stderr. */
   onLogDrop?: (info: { events: number; reason: string }) => void;
 };
@@ -80,6 +94,8 @@ export type ProxyStats = {
   distilled: LocalAnswerStats;
   /** Calls sent to another model by a model route, audits kept on the original, failures to read routes. */
   routes: ModelRouterStats;
+  /** Calls answered from the response cache, misses, audits, and what it holds. */
+  cache: ResponseCacheStats;
   log: CallLogStats;
 };
 
@@ -91,7 +107,7 @@ export type ProxyHandler = ((req: IncomingMessage, res: ServerResponse) => void)
   close(): Promise<void>;
 };
 
-type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop" | "distilledRandom" | "modelRoutesRandom">> & {
+type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop" | "distilledRandom" | "modelRoutesRandom" | "cacheRandom" | "cacheNow">> & {
   allowlist: ReturnType<typeof parseAllowlist>;
   defaultUpstreams: Record<ProxyProvider, string>;
 };
@@ -143,6 +159,9 @@ function resolveSettings(opts: ProxyHandlerOptions): Settings {
     distilledModelsTtlMs: opts.distilledModelsTtlMs ?? 5_000,
     distilledAuditShare: opts.distilledAuditShare ?? envShare("PROXY_DISTILLED_AUDIT_SHARE", 0.02),
     modelRoutesTtlMs: opts.modelRoutesTtlMs ?? 5_000,
+    cacheRulesTtlMs: opts.cacheRulesTtlMs ?? 5_000,
+    cacheMaxEntries: opts.cacheMaxEntries ?? envInt("PROXY_CACHE_MAX_ENTRIES", 10_000),
+    cacheMaxBytes: opts.cacheMaxBytes ?? envInt("PROXY_CACHE_MAX_BYTES", 64 * 2 ** 20),
   };
 }
 
@@ -206,6 +225,19 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
     onError: (message) => {
       if (Date.now() - lastModelRouteError < 60_000) return;
       lastModelRouteError = Date.now();
+      console.error(`[proxy] ${message}`);
+    },
+  });
+  let lastResponseCacheError = 0;
+  const responseCache = new ResponseCache({
+    ttlMs: settings.cacheRulesTtlMs,
+    maxEntries: settings.cacheMaxEntries,
+    maxBytes: settings.cacheMaxBytes,
+    random: opts.cacheRandom ?? Math.random,
+    now: opts.cacheNow ?? Date.now,
+    onError: (message) => {
+      if (Date.now() - lastResponseCacheError < 60_000) return;
+      lastResponseCacheError = Date.now();
       console.error(`[proxy] ${message}`);
     },
   });
@@ -276,6 +308,7 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       : null;
 
     let responseHeaders: Record<string, string> | undefined;
+    let cacheStore: ForwardInput["cacheStore"];
     if (log) {
       const api = localAnswerApi(method, route);
       const local = await localAnswers.decide(key.projectId, headers.tags.feature, api, request.streaming, () => parsedBody(request));
@@ -285,17 +318,29 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       }
       // An audited call: the LLM's answer is logged next to what the model would have said.
       if (local?.tags) log.tags = { ...log.tags, ...local.tags };
+      const caching = await responseCache.decide(key.projectId, headers.tags.feature, api, request.streaming, () => parsedBody(request));
+      if (caching?.hit) {
+        if (res.destroyed) return;
+        return answerFromCache({ res, route, upstream: decision.upstream, request, log }, caching, api!);
+      }
+      if (caching) {
+        log.tags = { ...log.tags, ...caching.tags };
+        responseHeaders = { "x-spendlens-cache": caching.audit ? "audit" : "miss" };
+        // The stored answer is replayed to any client: keep it uncompressed.
+        preferIdentityEncoding(headers.forward);
+        cacheStore = { store: caching.store, maxBytes: responseCache.maxEntryBytes() };
+      }
       const routing = await modelRouter.decide(key.projectId, headers.tags.feature, api, () => parsedBody(request));
       if (routing) {
         log.tags = { ...log.tags, ...routing.tags };
         if (routing.routed) {
           request = withModel(request, routing.toModel);
-          responseHeaders = { "x-spendlens-routed": `${routing.fromModel} -> ${routing.toModel}` };
+          responseHeaders = { ...responseHeaders, "x-spendlens-routed": `${routing.fromModel} -> ${routing.toModel}` };
         }
       }
     }
 
-    forward({ req, res, route, upstream: decision.upstream, headers: headers.forward, request, log, responseHeaders });
+    forward({ req, res, route, upstream: decision.upstream, headers: headers.forward, request, log, responseHeaders, cacheStore });
   }
 
   /** Send the distilled model's response and log the call like a forwarded one (usage 0, so $0). */
@@ -318,6 +363,31 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       body,
       latencyMs: performance.now() - log.start,
       tags: { ...log.tags, ...local.tags },
+    });
+  }
+
+  /**
+   * Send a stored answer (the client gets the body as the upstream sent it) and log the call like a
+   * forwarded one with usage 0, so $0, tagged with the rule.
+   */
+  function answerFromCache(call: Omit<ForwardInput, "req" | "headers"> & { log: NonNullable<ForwardInput["log"]> }, hit: Extract<CacheDecision, { hit: true }>, api: CacheApi): void {
+    const { res, route, upstream, request, log } = call;
+    res.writeHead(200, { "content-type": hit.contentType, "content-length": hit.body.length, "x-spendlens-cache": "hit" });
+    res.end(hit.body);
+    const body = new CapturedBody("application/json", "", settings.logBodyMaxBytes);
+    body.add(withZeroUsage(hit.body, api));
+    callLog.enqueue({
+      projectId: log.projectId,
+      organizationId: log.organizationId,
+      eventId: randomUUID(),
+      startedAt: log.startedAt,
+      provider: loggedProvider(route, upstream),
+      endpoint: route.apiPath,
+      request: { json: request.json, bytes: request.json ? EMPTY : request.bytes, contentType: request.contentType },
+      status: 200,
+      body,
+      latencyMs: performance.now() - log.start,
+      tags: { ...log.tags, ...hit.tags },
     });
   }
 
@@ -356,9 +426,10 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
   }) as ProxyHandler;
 
   handler.flushLogs = () => callLog.flush();
-  handler.stats = () => ({ ...counters, distilled: localAnswers.stats(), routes: modelRouter.stats(), log: callLog.stats() });
+  handler.stats = () => ({ ...counters, distilled: localAnswers.stats(), routes: modelRouter.stats(), cache: responseCache.stats(), log: callLog.stats() });
   handler.close = async () => {
     localAnswers.close();
+    responseCache.close();
     modelRouter.close();
     await callLog.close();
     await pools.close();
@@ -463,8 +534,10 @@ type ForwardInput = {
   request: PreparedRequest;
   /** Null for calls that are forwarded but not logged (GETs, file uploads, ...). */
   log: { projectId: string; organizationId: string; tags: CallTags; startedAt: number; start: number } | null;
-  /** Headers the proxy adds to the upstream's response (x-spendlens-routed). */
+  /** Headers the proxy adds to the upstream's response (x-spendlens-routed, x-spendlens-cache). */
   responseHeaders?: Record<string, string>;
+  /** A cache miss or audit: a complete 200 JSON answer of at most maxBytes is handed to `store`. */
+  cacheStore?: { store: (body: Buffer, contentType: string) => void; maxBytes: number };
 };
 
 type Outcome = "ok" | "client_abort" | "upstream_failure";
@@ -502,6 +575,10 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
   /** Event by event forwarding, to leave out the usage chunk the proxy asked for. */
   private hiding = false;
   private body: CapturedBody | undefined;
+  /** The whole answer, for the response cache (null when it will not be stored). */
+  private cacheChunks: Buffer[] | null = null;
+  private cacheBytes = 0;
+  private cacheContentType = "";
   private ttftMs: number | undefined;
   private wroteBody = false;
   private readonly onDrain = () => this.controller?.resume();
@@ -536,6 +613,10 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
     } else if (log) {
       this.body = new CapturedBody(contentType, encoding, this.logBodyMaxBytes);
     }
+    if (this.call.cacheStore && statusCode === 200 && !sse && /json/i.test(contentType) && (encoding === "" || encoding === "identity")) {
+      this.cacheChunks = [];
+      this.cacheContentType = contentType;
+    }
     try {
       const out = responseHeadersForClient(headers, this.hiding);
       if (this.call.responseHeaders) Object.assign(out, this.call.responseHeaders);
@@ -561,12 +642,19 @@ class ForwardedCall implements Dispatcher.DispatchHandler {
     } else {
       this.write(chunk);
       this.body?.add(chunk);
+      if (this.cacheChunks) {
+        this.cacheBytes += chunk.length;
+        if (this.cacheBytes > this.call.cacheStore!.maxBytes) this.cacheChunks = null;
+        else this.cacheChunks.push(chunk);
+      }
     }
   }
 
   onResponseEnd(): void {
     if (this.splitter) this.takeEvents(this.splitter.end());
     this.call.res.end();
+    if (this.cacheChunks && !this.clientGone) this.call.cacheStore!.store(Buffer.concat(this.cacheChunks, this.cacheBytes), this.cacheContentType);
+    this.cacheChunks = null;
     this.complete("ok");
   }
 

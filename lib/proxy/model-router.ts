@@ -32,6 +32,26 @@ export type ModelRouterOptions = {
   onError: (message: string) => void;
 };
 
+/** A rule for calls of one model, with what `matchRequestModel` compares precomputed. */
+export type ModelMatchable = {
+  /** modelIdentity() of the rule's model. */
+  identity: string;
+  /** modelApi() of the rule's model: only calls through that API's endpoints match. */
+  api: string | null;
+};
+
+/**
+ * The rule among `candidates` for a call asking for `model` through endpoint family `api`
+ * ("openai.chat" / "anthropic.messages"): same API, then the same name, else the same model as the
+ * pricing matcher reads it (dated snapshot, provider prefix, alias). Shared by model routes and cache rules.
+ */
+export function matchRequestModel<T extends ModelMatchable>(candidates: readonly T[], api: string, model: string, nameOf: (rule: T) => string): T | undefined {
+  const provider = api.slice(0, api.indexOf("."));
+  const usable = candidates.filter((r) => r.api === provider);
+  if (usable.length === 0) return undefined;
+  return usable.find((r) => nameOf(r) === model) ?? usable.find((r) => r.identity === modelIdentity(model));
+}
+
 type CompiledRoute = { id: string; fromModel: string; toModel: string; auditShare: number; identity: string; api: string | null };
 
 export class ModelRouter {
@@ -62,9 +82,7 @@ export class ModelRouter {
     if (!candidates) return null;
     const model = body()?.model;
     if (typeof model !== "string" || model === "") return null;
-    const provider = api.slice(0, api.indexOf("."));
-    const usable = candidates.filter((r) => r.api === provider);
-    const route = usable.find((r) => r.fromModel === model) ?? (usable.length ? usable.find((r) => r.identity === modelIdentity(model)) : undefined);
+    const route = matchRequestModel(candidates, api, model, (r) => r.fromModel);
     if (!route) return null;
     if (this.options.random() < route.auditShare) {
       this.counters.audited++;

@@ -97,7 +97,8 @@ export async function enabledModelRoutes(projectId: string): Promise<Array<{ id:
 
 const MODEL_RE = /^[\x21-\x7e]{1,200}$/;
 
-function modelField(field: "fromModel" | "toModel", value: unknown): string {
+/** A model name from a request body (shared with cache rules, cache-rules.ts). */
+export function modelField(field: string, value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") throw ValidationError.field(field, `${field} is required: a model name.`);
   const model = value.trim();
   // It goes into a response header (x-spendlens-routed): printable ASCII, no spaces.
@@ -105,8 +106,9 @@ function modelField(field: "fromModel" | "toModel", value: unknown): string {
   return model;
 }
 
-function featureField(value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "") throw ValidationError.field("feature", "feature is required: the x-spendlens-feature tag of the calls to route.");
+/** The x-spendlens-feature tag a proxy rule applies to (shared with cache rules). */
+export function featureField(value: unknown, purpose = "the x-spendlens-feature tag of the calls to route"): string {
+  if (typeof value !== "string" || value.trim() === "") throw ValidationError.field("feature", `feature is required: ${purpose}.`);
   const feature = value.trim();
   if (feature.length > EVENT_LIMITS.tagValueMaxChars) throw ValidationError.field("feature", `feature must be at most ${EVENT_LIMITS.tagValueMaxChars} characters.`);
   // eslint-disable-next-line no-control-regex
@@ -114,9 +116,10 @@ function featureField(value: unknown): string {
   return feature;
 }
 
-function auditShareField(value: unknown): number {
+/** A rule's audit share, 0-1 (shared with cache rules; `meaning` says what the share is for). */
+export function auditShareField(value: unknown, meaning = "the share of calls kept on the original model"): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw ValidationError.field("auditShare", "auditShare must be a number from 0 to 1 (the share of calls kept on the original model).");
+    throw ValidationError.field("auditShare", `auditShare must be a number from 0 to 1 (${meaning}).`);
   }
   return value;
 }
