@@ -80,6 +80,10 @@ let before = "";
 let victimRouteId = "";
 let victimRoutes = "";
 const modelRoutesOf = (projectId: string) => db.modelRoute.findMany({ where: { projectId }, orderBy: { id: "asc" } }).then((rows) => JSON.stringify(rows));
+/** A cache rule of the victim project (tenants.ts builds none) and its state, compared after the attacks. */
+let victimRuleId = "";
+let victimRules = "";
+const cacheRulesOf = (projectId: string) => db.cacheRule.findMany({ where: { projectId }, orderBy: { id: "asc" } }).then((rows) => JSON.stringify(rows));
 const checks: Array<{ target: string; actor: string; ok: boolean; got: string }> = [];
 
 function record(target: string, actor: string, ok: boolean, got: string) {
@@ -98,6 +102,7 @@ function paramValues(names: string[], w: { org: string; project: string }): Reco
     findingId: victim.findingId,
     modelId: victim.distilledModelId,
     routeId: victimRouteId,
+    ruleId: victimRuleId,
     messageId: victim.emailMessageId,
     token: victim.invitationToken,
   };
@@ -118,6 +123,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "PATCH orgs/[org]/projects/[project]/distilled/[modelId]": { enabled: true },
   "PATCH orgs/[org]/projects/[project]/findings/[findingId]": { action: "dismiss", reason: "not for us" },
   "PATCH orgs/[org]/projects/[project]/model-routes/[routeId]": { enabled: false },
+  "PATCH orgs/[org]/projects/[project]/cache-rules/[ruleId]": { enabled: false },
 };
 
 async function callRoute(entry: RouteEntry, method: string, handler: Handler, params: Record<string, string>, cookie?: string): Promise<{ status: number; text: string }> {
@@ -139,6 +145,8 @@ beforeAll(async () => {
   victim = await buildVictim();
   victimRouteId = (await db.modelRoute.create({ data: { projectId: victim.project.id, feature: "support", fromModel: "gpt-4o", toModel: "gpt-4o-mini" } })).id;
   victimRoutes = await modelRoutesOf(victim.project.id);
+  victimRuleId = (await db.cacheRule.create({ data: { projectId: victim.project.id, feature: "support", model: "gpt-4o" } })).id;
+  victimRules = await cacheRulesOf(victim.project.id);
   outsider = await person("Mallory");
   before = await victim.snapshot();
 }, 120_000);
@@ -196,6 +204,7 @@ describe("every API route refuses those who must not reach the victim", () => {
     }
     expect(await victim.snapshot()).toBe(before);
     expect(await modelRoutesOf(victim.project.id)).toBe(victimRoutes);
+    expect(await cacheRulesOf(victim.project.id)).toBe(victimRules);
   }, 120_000);
 
   it("session routes: anonymous 401; another user cannot accept the victim's invitation or list its organization", async () => {
