@@ -33,23 +33,64 @@ function routeTarget(f: FindingView): string | null {
   return typeof to === "string" && to ? to : null;
 }
 
-/** "Apply in proxy" on a rightsize finding: a model route sends the feature's calls to the recommended model. */
-function ApplyInProxy({ f, apiBase }: { f: FindingView; apiBase: string }) {
+/** What "Apply in proxy" does for one finding: the API it posts to, what it asks first, what it says after. */
+type ProxyApplication = { url: string; confirm: string; done: (created: boolean) => string };
+
+function duration(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
+  if (seconds >= 3_600) return `${Math.round(seconds / 3_600)} h`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * The proxy rule a finding can become: a model route (rightsize, lib/proxy/model-routes.ts) or a cache
+ * rule (cache, lib/proxy/cache-rules.ts), or null when the finding cannot be applied in the proxy.
+ */
+function proxyApplication(f: FindingView, apiBase: string): ProxyApplication | null {
+  if (f.status !== "open" && f.status !== "accepted") return null;
+  const feature = f.scope.feature;
+  const model = f.scope.model;
   const to = routeTarget(f);
+  if (to) {
+    return {
+      url: `${apiBase}/model-routes`,
+      confirm: `Let the Spendlens proxy send "${feature}" calls of ${model} to ${to}? 2% keep going to ${model} to keep measuring.`,
+      done: (created) => `${created ? "Applied" : "Already applied"} in the proxy: "${feature}" calls of ${model} go to ${to}. Turn it off or delete it in project settings.`,
+    };
+  }
+  if (f.lever === "cache" && typeof feature === "string" && feature && typeof model === "string" && model) {
+    const settings = f.howToApply?.settings ?? {};
+    const semantic = typeof settings.threshold === "number" && settings.threshold < 1;
+    const ttl = typeof settings.ttlSeconds === "number" && settings.ttlSeconds > 0 ? Math.min(Math.max(Math.round(settings.ttlSeconds), 60), 30 * 86_400) : 86_400;
+    return {
+      url: `${apiBase}/cache-rules`,
+      confirm:
+        `Let the Spendlens proxy answer repeated "${feature}" calls of ${model} from its cache for ${duration(ttl)}? ` +
+        (semantic
+          ? "The proxy caches by exact match only (after normalising case and spacing): this semantic recommendation will realise only its exact-duplicate share. "
+          : "Requests match when equal after normalising case and spacing. ") +
+        `2% of hits still go to ${model} to keep measuring. The cache is in memory per proxy process and is emptied on restart.`,
+      done: (created) => `${created ? "Applied" : "Already applied"} in the proxy: repeated "${feature}" calls of ${model} are answered from the cache (exact match). Turn it off or delete it in project settings.`,
+    };
+  }
+  return null;
+}
+
+/** "Apply in proxy" on a finding the proxy can act on (a rightsize or cache recommendation). */
+function ApplyInProxy({ f, apiBase }: { f: FindingView; apiBase: string }) {
+  const application = proxyApplication(f, apiBase);
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
-  if (!to || (f.status !== "open" && f.status !== "accepted")) return null;
+  if (!application) return null;
+  const { url, confirm, done } = application;
 
   async function apply() {
-    if (!window.confirm(`Let the Spendlens proxy send "${f.scope.feature}" calls of ${f.scope.model} to ${to}? 2% keep going to ${f.scope.model} to keep measuring.`)) return;
+    if (!window.confirm(confirm)) return;
     setBusy(true);
-    const res = await sendJson<{ created: boolean }>("POST", `${apiBase}/model-routes`, { findingId: f.id });
+    const res = await sendJson<{ created: boolean }>("POST", url, { findingId: f.id });
     setBusy(false);
     if (!res.ok) return setNote({ ok: false, text: res.error });
-    setNote({
-      ok: true,
-      text: `${res.data.created ? "Applied" : "Already applied"} in the proxy: "${f.scope.feature}" calls of ${f.scope.model} go to ${to}. Turn it off or delete it in project settings.`,
-    });
+    setNote({ ok: true, text: done(res.data.created) });
   }
 
   return (
@@ -322,7 +363,7 @@ function RealisedTable({ realised }: { realised: RealisedSummary }) {
 }
 
 /**
- * `canApplyRoutes`: show "Apply in proxy" on rightsize findings (the API allows it to ADMIN and OWNER).
+ * `canApplyRoutes`: show "Apply in proxy" on rightsize and cache findings (the API allows it to ADMIN and OWNER).
  */
 export function SavingsView(props: { apiBase: string; callsPath: string; initial: SavingsData; runs: RunsOverview; canDecide: boolean; canApplyRoutes: boolean }) {
   const canApplyRoutes = props.canApplyRoutes;

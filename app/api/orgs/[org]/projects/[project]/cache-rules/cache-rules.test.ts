@@ -47,7 +47,7 @@ let outsiderFinding: string;
 let outsiderRule: string;
 const own = () => ({ org: owner.organization.slug, project: owner.project.slug });
 
-function cacheFinding(projectId: string, settings: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+function cacheFinding(projectId: string, settings: Record<string, string | number | null | string[]>, extra: Record<string, unknown> = {}) {
   return db.finding.create({
     data: {
       projectId,

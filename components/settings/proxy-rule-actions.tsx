@@ -1,10 +1,11 @@
 "use client";
-// Switch and delete of one model route (PATCH / DELETE .../model-routes/<id>).
+// Switch and delete of one proxy rule: a model route (PATCH / DELETE .../model-routes/<id>) or a cache
+// rule (.../cache-rules/<id>). The caller words the confirmations.
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { sendJson } from "../send-json";
 
-export function ModelRouteActions(props: { url: string; enabled: boolean; feature: string; fromModel: string; toModel: string }) {
+export function ProxyRuleActions(props: { url: string; enabled: boolean; confirmTurnOn: string; confirmDelete: string }) {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -23,12 +24,12 @@ export function ModelRouteActions(props: { url: string; enabled: boolean; featur
 
   function toggle() {
     const turnOn = !props.enabled;
-    if (turnOn && !window.confirm(`Let the proxy send "${props.feature}" calls of ${props.fromModel} to ${props.toModel} again?`)) return;
+    if (turnOn && !window.confirm(props.confirmTurnOn)) return;
     void send("PATCH", { enabled: turnOn });
   }
 
   function remove() {
-    if (!window.confirm(`Delete the route of "${props.feature}" from ${props.fromModel} to ${props.toModel}? Its calls keep the model they ask for.`)) return;
+    if (!window.confirm(props.confirmDelete)) return;
     void send("DELETE");
   }
 
