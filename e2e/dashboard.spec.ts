@@ -60,6 +60,14 @@ test("demo data, charts, evidence, dismiss moves the waterfall, accept is tracke
   await expect(page.getByTestId("breakdown-table")).toContainText("support-classifier");
   await expect(page.getByTestId("breakdown-table")).toContainText("nightly-summary");
   await shot(page, "dashboard-overview");
+  // By user: from the daily user rollup; on a per-hour range the page says the user chart covers whole days.
+  await page.getByRole("tab", { name: "By user" }).click();
+  await expect(page.getByTestId("breakdown-table")).toContainText("user_");
+  await expect(page.getByTestId("series-grain-note")).toHaveCount(0);
+  await page.getByRole("tab", { name: "24 hours" }).click();
+  await expect(page.getByTestId("series-grain-note")).toContainText("rolled up per UTC day");
+  await page.getByRole("tab", { name: "30 days" }).click();
+  await page.getByRole("tab", { name: "By feature" }).click();
 
   // --- calls explorer: filter, open a call
   await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Calls" }).click();
