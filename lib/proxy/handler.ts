@@ -344,25 +344,14 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
   }
 
   /** Send the distilled model's response and log the call like a forwarded one (usage 0, so $0). */
-  function answerFromDistilledModel(call: Omit<ForwardInput, "req" | "headers"> & { log: NonNullable<ForwardInput["log"]> }, local: Extract<LocalAnswer, { answered: true }>): void {
-    const { res, route, upstream, request, log } = call;
+  function answerFromDistilledModel(call: AnsweredLocally, local: Extract<LocalAnswer, { answered: true }>): void {
     const text = Buffer.from(JSON.stringify(local.response));
-    res.writeHead(200, { "content-type": "application/json", "content-length": text.length, "x-spendlens-distilled": local.tags.distilled });
-    res.end(text);
-    const body = new CapturedBody("application/json", "", settings.logBodyMaxBytes);
-    body.add(text);
-    callLog.enqueue({
-      projectId: log.projectId,
-      organizationId: log.organizationId,
-      eventId: randomUUID(),
-      startedAt: log.startedAt,
-      provider: loggedProvider(route, upstream),
-      endpoint: route.apiPath,
-      request: { json: request.json, bytes: request.json ? EMPTY : request.bytes, contentType: request.contentType },
-      status: 200,
-      body,
-      latencyMs: performance.now() - log.start,
-      tags: { ...log.tags, ...local.tags },
+    answerWithoutUpstream(call, {
+      contentType: "application/json",
+      header: { "x-spendlens-distilled": local.tags.distilled },
+      sent: text,
+      logged: text,
+      tags: local.tags,
     });
   }
 
@@ -370,12 +359,26 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
    * Send a stored answer (the client gets the body as the upstream sent it) and log the call like a
    * forwarded one with usage 0, so $0, tagged with the rule.
    */
-  function answerFromCache(call: Omit<ForwardInput, "req" | "headers"> & { log: NonNullable<ForwardInput["log"]> }, hit: Extract<CacheDecision, { hit: true }>, api: CacheApi): void {
+  function answerFromCache(call: AnsweredLocally, hit: Extract<CacheDecision, { hit: true }>, api: CacheApi): void {
+    answerWithoutUpstream(call, {
+      contentType: hit.contentType,
+      header: { "x-spendlens-cache": "hit" },
+      sent: hit.body,
+      logged: withZeroUsage(hit.body, api),
+      tags: hit.tags,
+    });
+  }
+
+  /**
+   * Answer 200 without calling the upstream and log the call like a forwarded one: `logged` is the
+   * body the call log sees (its usage 0, so the call costs $0), `tags` are added to the caller's.
+   */
+  function answerWithoutUpstream(call: AnsweredLocally, answer: { contentType: string; header: Record<string, string>; sent: Buffer; logged: Buffer; tags: CallTags }): void {
     const { res, route, upstream, request, log } = call;
-    res.writeHead(200, { "content-type": hit.contentType, "content-length": hit.body.length, "x-spendlens-cache": "hit" });
-    res.end(hit.body);
+    res.writeHead(200, { "content-type": answer.contentType, "content-length": answer.sent.length, ...answer.header });
+    res.end(answer.sent);
     const body = new CapturedBody("application/json", "", settings.logBodyMaxBytes);
-    body.add(withZeroUsage(hit.body, api));
+    body.add(answer.logged);
     callLog.enqueue({
       projectId: log.projectId,
       organizationId: log.organizationId,
@@ -387,7 +390,7 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       status: 200,
       body,
       latencyMs: performance.now() - log.start,
-      tags: { ...log.tags, ...hit.tags },
+      tags: { ...log.tags, ...answer.tags },
     });
   }
 
@@ -539,6 +542,9 @@ type ForwardInput = {
   /** A cache miss or audit: a complete 200 JSON answer of at most maxBytes is handed to `store`. */
   cacheStore?: { store: (body: Buffer, contentType: string) => void; maxBytes: number };
 };
+
+/** A logged call the proxy answers itself (distilled model, cache hit): nothing is forwarded. */
+type AnsweredLocally = Omit<ForwardInput, "req" | "headers"> & { log: NonNullable<ForwardInput["log"]> };
 
 type Outcome = "ok" | "client_abort" | "upstream_failure";
 
