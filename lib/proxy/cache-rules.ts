@@ -7,12 +7,12 @@
 // A semantic finding (threshold < 1) is applied in exact mode too: the proxy only ever matches the
 // normalised request exactly, so such a rule realises the finding's exact-duplicate share only.
 // Same shape as model routes (model-routes.ts): every query is scoped by projectId; each change is
-// audited and told to the proxy of this process.
+// audited and told to the proxy of this process (the shared steps: proxy-rules.ts).
 import { db } from "../db/client";
 import { NotFoundError, ValidationError } from "../http/errors";
-import { writeAuditLog } from "../orgs/audit";
 import { getFinding } from "../recommend/findings";
 import { auditShareField, featureField, modelApi, modelField } from "./model-routes";
+import { auditRuleChange, deleteRule, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
 
 export type CacheRuleView = {
   id: string;
@@ -54,13 +54,9 @@ const toView = (r: Row): CacheRuleView => ({ ...r, createdBy: r.createdBy?.email
  * Listeners told when a rule of a project changes (the proxy drops its cached rules of the project and
  * the stored answers of the rule).
  */
-const changeListeners = new Set<(projectId: string, ruleId: string) => void>();
+const notices = new RuleChangeNotices<[projectId: string, ruleId: string]>();
 export function onCacheRuleChange(listener: (projectId: string, ruleId: string) => void): () => void {
-  changeListeners.add(listener);
-  return () => changeListeners.delete(listener);
-}
-function changed(projectId: string, ruleId: string): void {
-  for (const l of changeListeners) l(projectId, ruleId);
+  return notices.on(listener);
 }
 
 // ---------------------------------------------------------------- reading
@@ -126,14 +122,12 @@ async function fieldsFromFinding(projectId: string, findingId: string): Promise<
 
 // ---------------------------------------------------------------- changes
 
-type Actor = { projectId: string; organizationId: string; actorUserId: string };
-
 /**
  * Create an enabled rule from `{ findingId }` (a cache finding, open or accepted; its TTL unless
  * `ttlSeconds` is given) or from `{ feature, model, ttlSeconds? }`, with an optional `auditShare`
  * (default 0.02). Applying the same (feature, model) again returns the rule, switched back on.
  */
-export async function createCacheRule(actor: Actor, body: Record<string, unknown>): Promise<{ rule: CacheRuleView; created: boolean }> {
+export async function createCacheRule(actor: RuleActor, body: Record<string, unknown>): Promise<{ rule: CacheRuleView; created: boolean }> {
   let fields: RuleFields;
   let ttlSeconds: number;
   if (body.findingId !== undefined) {
@@ -164,14 +158,8 @@ export async function createCacheRule(actor: Actor, body: Record<string, unknown
     if ((err as { code?: string }).code === "P2002") throw ValidationError.field("model", `"${fields.feature}" calls of ${fields.model} already have a cache rule.`, 409);
     throw err;
   }
-  await writeAuditLog({
-    organizationId: actor.organizationId,
-    actorUserId: actor.actorUserId,
-    action: "project.update",
-    target: `cache_rule:${row.id}`,
-    meta: { change: "cache_rule.create", projectId, ...fields, ttlSeconds, auditShare },
-  });
-  changed(projectId, row.id);
+  await auditRuleChange(actor, "cache_rule", row.id, "create", { ...fields, ttlSeconds, auditShare });
+  notices.tell(projectId, row.id);
   return { rule: toView(row), created: true };
 }
 
@@ -192,48 +180,34 @@ export function parseCacheRuleChange(body: Record<string, unknown>): CacheRuleCh
   return out;
 }
 
+const cacheRules: ProxyRuleTable<Row, CacheRuleChange> = {
+  kind: "cache_rule",
+  notFound: "Cache rule not found.",
+  find: (where) => db.cacheRule.findFirst({ where, select: VIEW }),
+  update: (where, data) => db.cacheRule.updateMany({ where, data }),
+  remove: (where) => db.cacheRule.deleteMany({ where }),
+  changed: (projectId, ruleId) => notices.tell(projectId, ruleId),
+};
+
 /**
  * Switch a rule on or off and/or change its TTL or audit share. Any change drops the rule's stored
  * answers (they were stored under the old settings). NotFoundError for a rule of another project.
  */
-export async function updateCacheRule(actor: Actor, ruleId: string, change: CacheRuleChange): Promise<CacheRuleView> {
-  const { projectId } = actor;
-  const before = await db.cacheRule.findFirst({ where: { id: ruleId, projectId }, select: VIEW });
-  if (!before) throw new NotFoundError("Cache rule not found.");
-  const data = {
-    ...(change.enabled !== undefined && change.enabled !== before.enabled ? { enabled: change.enabled } : {}),
-    ...(change.ttlSeconds !== undefined && change.ttlSeconds !== before.ttlSeconds ? { ttlSeconds: change.ttlSeconds } : {}),
-    ...(change.auditShare !== undefined && change.auditShare !== before.auditShare ? { auditShare: change.auditShare } : {}),
-  };
-  if (Object.keys(data).length === 0) return toView(before);
-  await db.cacheRule.updateMany({ where: { id: ruleId, projectId }, data });
-  const after = await db.cacheRule.findFirst({ where: { id: ruleId, projectId }, select: VIEW });
-  if (!after) throw new NotFoundError("Cache rule not found.");
-  const what =
-    data.enabled !== undefined ? (data.enabled ? "cache_rule.enable" : "cache_rule.disable") : data.ttlSeconds !== undefined ? "cache_rule.ttl" : "cache_rule.audit_share";
-  await writeAuditLog({
-    organizationId: actor.organizationId,
-    actorUserId: actor.actorUserId,
-    action: "project.update",
-    target: `cache_rule:${ruleId}`,
-    meta: { change: what, projectId, feature: before.feature, model: before.model, ...data },
-  });
-  changed(projectId, ruleId);
+export async function updateCacheRule(actor: RuleActor, ruleId: string, change: CacheRuleChange): Promise<CacheRuleView> {
+  const after = await updateRule(cacheRules, actor, ruleId, change, (before, data) => ({
+    change: data.enabled !== undefined ? (data.enabled ? "enable" : "disable") : data.ttlSeconds !== undefined ? "ttl" : "audit_share",
+    meta: { feature: before.feature, model: before.model },
+  }));
   return toView(after);
 }
 
 /** Delete a rule of the project (its stored answers go with it). NotFoundError for a rule of another project. */
-export async function deleteCacheRule(actor: Actor, ruleId: string): Promise<void> {
-  const { projectId } = actor;
-  const rule = await db.cacheRule.findFirst({ where: { id: ruleId, projectId }, select: VIEW });
-  if (!rule) throw new NotFoundError("Cache rule not found.");
-  await db.cacheRule.deleteMany({ where: { id: ruleId, projectId } });
-  await writeAuditLog({
-    organizationId: actor.organizationId,
-    actorUserId: actor.actorUserId,
-    action: "project.update",
-    target: `cache_rule:${ruleId}`,
-    meta: { change: "cache_rule.delete", projectId, feature: rule.feature, model: rule.model, enabled: rule.enabled, ttlSeconds: rule.ttlSeconds, findingId: rule.findingId },
-  });
-  changed(projectId, ruleId);
+export async function deleteCacheRule(actor: RuleActor, ruleId: string): Promise<void> {
+  await deleteRule(cacheRules, actor, ruleId, (rule) => ({
+    feature: rule.feature,
+    model: rule.model,
+    enabled: rule.enabled,
+    ttlSeconds: rule.ttlSeconds,
+    findingId: rule.findingId,
+  }));
 }

@@ -5,14 +5,15 @@
 //
 // Why lib/proxy and not lib/recommend: a route is a rule the proxy enforces and the only reader of it
 // is the proxy (as Project.openaiUpstream is); the finding is only where its three fields come from.
-// Every query is scoped by projectId; each change is audited and told to the proxy of this process.
+// Every query is scoped by projectId; each change is audited and told to the proxy of this process
+// (the steps shared with cache rules: proxy-rules.ts).
 import { db } from "../db/client";
 import { NotFoundError, ValidationError } from "../http/errors";
-import { writeAuditLog } from "../orgs/audit";
 import { matchModel, undatedAlias } from "../pricing/match";
 import { providerFamily } from "../pricing/cost";
 import { EVENT_LIMITS } from "../ingest/validate";
 import { getFinding } from "../recommend/findings";
+import { auditRuleChange, deleteRule, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
 
 export type ModelRouteView = {
   id: string;
@@ -48,13 +49,9 @@ const toView = (r: Row): ModelRouteView => ({ ...r, createdBy: r.createdBy?.emai
 // ---------------------------------------------------------------- change notices
 
 /** Listeners told when a project's routes change (the proxy's router drops its cached routes). */
-const changeListeners = new Set<(projectId: string) => void>();
+const notices = new RuleChangeNotices<[projectId: string]>();
 export function onModelRouteChange(listener: (projectId: string) => void): () => void {
-  changeListeners.add(listener);
-  return () => changeListeners.delete(listener);
-}
-function changed(projectId: string): void {
-  for (const l of changeListeners) l(projectId);
+  return notices.on(listener);
 }
 
 // ---------------------------------------------------------------- models: which API, which model
@@ -168,14 +165,12 @@ async function fieldsFromFinding(projectId: string, findingId: string): Promise<
 
 // ---------------------------------------------------------------- changes
 
-type Actor = { projectId: string; organizationId: string; actorUserId: string };
-
 /**
  * Create an enabled route from `{ findingId }` (a rightsize finding, open or accepted) or from
  * `{ feature, fromModel, toModel }`, with an optional `auditShare` (default 0.02). Applying the same
  * route again returns it (enabled); a different toModel for the same feature and model is a 409.
  */
-export async function createModelRoute(actor: Actor, body: Record<string, unknown>): Promise<{ route: ModelRouteView; created: boolean }> {
+export async function createModelRoute(actor: RuleActor, body: Record<string, unknown>): Promise<{ route: ModelRouteView; created: boolean }> {
   let fields: RouteFields;
   if (body.findingId !== undefined) {
     if (typeof body.findingId !== "string" || body.findingId.trim() === "") throw ValidationError.field("findingId", "findingId must be the id of a rightsize finding.");
@@ -205,20 +200,16 @@ export async function createModelRoute(actor: Actor, body: Record<string, unknow
     if ((err as { code?: string }).code === "P2002") throw ValidationError.field("fromModel", `"${fields.feature}" calls of ${fields.fromModel} already have a route.`, 409);
     throw err;
   }
-  await writeAuditLog({
-    organizationId: actor.organizationId,
-    actorUserId: actor.actorUserId,
-    action: "project.update",
-    target: `model_route:${row.id}`,
-    meta: { change: "model_route.create", projectId, ...fields, auditShare },
-  });
-  changed(projectId);
+  await auditRuleChange(actor, "model_route", row.id, "create", { ...fields, auditShare });
+  notices.tell(projectId);
   return { route: toView(row), created: true };
 }
 
+type ModelRouteChange = { enabled?: boolean; auditShare?: number };
+
 /** Reads `{ enabled?, auditShare? }` (at least one). */
-export function parseModelRouteChange(body: Record<string, unknown>): { enabled?: boolean; auditShare?: number } {
-  const out: { enabled?: boolean; auditShare?: number } = {};
+export function parseModelRouteChange(body: Record<string, unknown>): ModelRouteChange {
+  const out: ModelRouteChange = {};
   if (body.enabled !== undefined) {
     if (typeof body.enabled !== "boolean") throw ValidationError.field("enabled", "enabled must be true or false.");
     out.enabled = body.enabled;
@@ -228,43 +219,31 @@ export function parseModelRouteChange(body: Record<string, unknown>): { enabled?
   return out;
 }
 
+const modelRoutes: ProxyRuleTable<Row, ModelRouteChange> = {
+  kind: "model_route",
+  notFound: "Model route not found.",
+  find: (where) => db.modelRoute.findFirst({ where, select: VIEW }),
+  update: (where, data) => db.modelRoute.updateMany({ where, data }),
+  remove: (where) => db.modelRoute.deleteMany({ where }),
+  changed: (projectId) => notices.tell(projectId),
+};
+
 /** Switch a route on or off and/or change its audit share. NotFoundError for a route of another project. */
-export async function updateModelRoute(actor: Actor, routeId: string, change: { enabled?: boolean; auditShare?: number }): Promise<ModelRouteView> {
-  const { projectId } = actor;
-  const before = await db.modelRoute.findFirst({ where: { id: routeId, projectId }, select: VIEW });
-  if (!before) throw new NotFoundError("Model route not found.");
-  const data = {
-    ...(change.enabled !== undefined && change.enabled !== before.enabled ? { enabled: change.enabled } : {}),
-    ...(change.auditShare !== undefined && change.auditShare !== before.auditShare ? { auditShare: change.auditShare } : {}),
-  };
-  if (Object.keys(data).length === 0) return toView(before);
-  await db.modelRoute.updateMany({ where: { id: routeId, projectId }, data });
-  const after = await db.modelRoute.findFirst({ where: { id: routeId, projectId }, select: VIEW });
-  if (!after) throw new NotFoundError("Model route not found.");
-  const change_ = data.enabled === undefined ? "model_route.audit_share" : data.enabled ? "model_route.enable" : "model_route.disable";
-  await writeAuditLog({
-    organizationId: actor.organizationId,
-    actorUserId: actor.actorUserId,
-    action: "project.update",
-    target: `model_route:${routeId}`,
-    meta: { change: change_, projectId, feature: before.feature, fromModel: before.fromModel, toModel: before.toModel, ...data },
-  });
-  changed(projectId);
+export async function updateModelRoute(actor: RuleActor, routeId: string, change: ModelRouteChange): Promise<ModelRouteView> {
+  const after = await updateRule(modelRoutes, actor, routeId, change, (before, data) => ({
+    change: data.enabled === undefined ? "audit_share" : data.enabled ? "enable" : "disable",
+    meta: { feature: before.feature, fromModel: before.fromModel, toModel: before.toModel },
+  }));
   return toView(after);
 }
 
 /** Delete a route of the project. NotFoundError for a route of another project. */
-export async function deleteModelRoute(actor: Actor, routeId: string): Promise<void> {
-  const { projectId } = actor;
-  const route = await db.modelRoute.findFirst({ where: { id: routeId, projectId }, select: VIEW });
-  if (!route) throw new NotFoundError("Model route not found.");
-  await db.modelRoute.deleteMany({ where: { id: routeId, projectId } });
-  await writeAuditLog({
-    organizationId: actor.organizationId,
-    actorUserId: actor.actorUserId,
-    action: "project.update",
-    target: `model_route:${routeId}`,
-    meta: { change: "model_route.delete", projectId, feature: route.feature, fromModel: route.fromModel, toModel: route.toModel, enabled: route.enabled, findingId: route.findingId },
-  });
-  changed(projectId);
+export async function deleteModelRoute(actor: RuleActor, routeId: string): Promise<void> {
+  await deleteRule(modelRoutes, actor, routeId, (route) => ({
+    feature: route.feature,
+    fromModel: route.fromModel,
+    toModel: route.toModel,
+    enabled: route.enabled,
+    findingId: route.findingId,
+  }));
 }

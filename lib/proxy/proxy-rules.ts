@@ -1,0 +1,97 @@
+// What model routes (model-routes.ts) and cache rules (cache-rules.ts) do alike when an admin changes
+// one: find the rule in the actor's project (404 otherwise), write only what differs, audit the change
+// as "project.update" on "<kind>:<id>", and tell the proxy of this process. Each module keeps its own
+// fields, checks and audit details; the table object is how it hands its Prisma model to these steps.
+import { NotFoundError } from "../http/errors";
+import { writeAuditLog } from "../orgs/audit";
+
+/** Who changes a rule, and in which project (every query is scoped by projectId). */
+export type RuleActor = { projectId: string; organizationId: string; actorUserId: string };
+
+/** The audit target prefix and change prefix: "model_route:<id>", "model_route.enable". */
+export type RuleKind = "model_route" | "cache_rule";
+
+/** The where clause of every query on one rule: its id within the actor's project. */
+type RuleWhere = { id: string; projectId: string };
+
+/** One kind of rule's table, as the shared steps need it. */
+export type ProxyRuleTable<Row, Change> = {
+  kind: RuleKind;
+  /** The 404 message: "Model route not found." */
+  notFound: string;
+  find(where: RuleWhere): Promise<Row | null>;
+  update(where: RuleWhere, data: Partial<Change>): Promise<unknown>;
+  remove(where: RuleWhere): Promise<unknown>;
+  /** Tells the proxy of this process (ruleId for the listeners that need it). */
+  changed(projectId: string, ruleId: string): void;
+};
+
+/** Listeners told when a project's rules of one kind change. */
+export class RuleChangeNotices<Args extends unknown[]> {
+  private readonly listeners = new Set<(...args: Args) => void>();
+  on(listener: (...args: Args) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  tell(...args: Args): void {
+    for (const l of this.listeners) l(...args);
+  }
+}
+
+/** Audit a change of a rule: `change` is the verb ("create", "enable", ...), `meta` what it is about. */
+export async function auditRuleChange(actor: RuleActor, kind: RuleKind, ruleId: string, change: string, meta: Record<string, unknown>): Promise<void> {
+  await writeAuditLog({
+    organizationId: actor.organizationId,
+    actorUserId: actor.actorUserId,
+    action: "project.update",
+    target: `${kind}:${ruleId}`,
+    meta: { change: `${kind}.${change}`, projectId: actor.projectId, ...meta },
+  });
+}
+
+/** A rule of the actor's project, or NotFoundError (also for a rule of another project). */
+export async function findRule<Row, Change>(table: ProxyRuleTable<Row, Change>, actor: RuleActor, ruleId: string): Promise<Row> {
+  const rule = await table.find({ id: ruleId, projectId: actor.projectId });
+  if (!rule) throw new NotFoundError(table.notFound);
+  return rule;
+}
+
+/**
+ * Write the fields of `change` that differ from the rule's, audit them (`describe` names the change
+ * and what the audit entry says besides the changed fields) and tell the proxy. Nothing differs:
+ * the rule as it is, nothing written. NotFoundError for a rule of another project.
+ */
+export async function updateRule<Row extends { [K in keyof Change]: unknown }, Change extends object>(
+  table: ProxyRuleTable<Row, Change>,
+  actor: RuleActor,
+  ruleId: string,
+  change: Change,
+  describe: (before: Row, data: Partial<Change>) => { change: string; meta: Record<string, unknown> },
+): Promise<Row> {
+  const before = await findRule(table, actor, ruleId);
+  const data: Partial<Change> = {};
+  for (const key of Object.keys(change) as Array<keyof Change>) {
+    if (change[key] !== undefined && change[key] !== before[key]) data[key] = change[key];
+  }
+  if (Object.keys(data).length === 0) return before;
+  const where = { id: ruleId, projectId: actor.projectId };
+  await table.update(where, data);
+  const after = await findRule(table, actor, ruleId);
+  const audit = describe(before, data);
+  await auditRuleChange(actor, table.kind, ruleId, audit.change, { ...audit.meta, ...data });
+  table.changed(actor.projectId, ruleId);
+  return after;
+}
+
+/** Delete a rule of the actor's project, audited with `meta` of the rule. NotFoundError for a rule of another project. */
+export async function deleteRule<Row, Change>(
+  table: ProxyRuleTable<Row, Change>,
+  actor: RuleActor,
+  ruleId: string,
+  meta: (rule: Row) => Record<string, unknown>,
+): Promise<void> {
+  const rule = await findRule(table, actor, ruleId);
+  await table.remove({ id: ruleId, projectId: actor.projectId });
+  await auditRuleChange(actor, table.kind, ruleId, "delete", meta(rule));
+  table.changed(actor.projectId, ruleId);
+}
