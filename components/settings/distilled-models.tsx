@@ -10,6 +10,7 @@ import { listModelRoutes } from "@/lib/proxy/model-routes";
 import { formatDateTime } from "../format";
 import { DistilledModelToggle } from "./distilled-model-toggle";
 import { ProxyRuleActions } from "./proxy-rule-actions";
+import { EnabledBadge, ProxyRulesTable, RuleCreated } from "./proxy-rules-table";
 
 type Measured = { share: number | null; agreement: number | null; agreementLow: number | null; recommended: boolean | null };
 
@@ -37,68 +38,52 @@ export async function DistilledModelsPanel(props: { projectId: string; url: stri
   const cacheRulesUrl = props.cacheRulesUrl ?? props.url.replace(/\/distilled$/, "/cache-rules");
   return (
     <>
-      <section className="card" aria-labelledby="distilled-heading">
-        <div className="card-head">
-          <h2 id="distilled-heading">Distilled models</h2>
-          <span className="muted small">
+      <ProxyRulesTable
+        headingId="distilled-heading"
+        testId="distilled-models-table"
+        title="Distilled models"
+        about={
+          <>
             Small local models trained on this project&apos;s own classification calls. When one is on, the proxy answers its feature&apos;s confident calls itself ($0) and sends the others, plus a small audit share, to the LLM.
-          </span>
-        </div>
-        {!props.canManage ? <p className="muted small">Only admins and owners can turn a model on or off.</p> : null}
-        <div className="table-wrap">
-          <table className="table" data-testid="distilled-models-table">
-            <thead>
-              <tr>
-                <th>Feature</th>
-                <th>Version</th>
-                <th>Trained</th>
-                <th title="Share of unseen calls the model answered at its threshold">Answers locally</th>
-                <th title="Agreement with the LLM's answers on unseen calls (95% lower bound)">Agreement</th>
-                <th>Threshold</th>
-                <th>Status</th>
-                {props.canManage ? <th aria-label="Actions" /> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {models.length === 0 ? (
-                <tr>
-                  <td colSpan={props.canManage ? 8 : 7} className="muted">
-                    No distilled models yet. The distillation analysis trains one for a feature whose calls pick answers from a small label set.
-                  </td>
-                </tr>
-              ) : (
-                models.map((m) => {
-                  const fig = measured(m.metrics);
-                  return (
-                    <tr key={m.id}>
-                      <td>
-                        <code>{m.feature || "(no feature)"}</code>
-                      </td>
-                      <td>v{m.version}</td>
-                      <td>{formatDateTime(m.createdAt, props.timeZone)}</td>
-                      <td>{percent(fig.share)}</td>
-                      <td>
-                        {percent(fig.agreement)}
-                        {fig.agreementLow !== null ? <span className="muted small"> (≥ {percent(fig.agreementLow)})</span> : null}
-                      </td>
-                      <td>{m.threshold.toFixed(3)}</td>
-                      <td>
-                        {m.enabled ? <span className="badge badge-ok">On</span> : <span className="badge badge-off">Off</span>}
-                        {fig.recommended === false ? <span className="muted small"> not recommended</span> : null}
-                      </td>
-                      {props.canManage ? (
-                        <td>
-                          <DistilledModelToggle url={`${props.url}/${m.id}`} enabled={m.enabled} feature={m.feature} version={m.version} />
-                        </td>
-                      ) : null}
-                    </tr>
-                  );
-                })
-              )}
-            </tbody>
-          </table>
-        </div>
-      </section>
+          </>
+        }
+        viewerNote="Only admins and owners can turn a model on or off."
+        canManage={props.canManage}
+        columns={[
+          { label: "Feature" },
+          { label: "Version" },
+          { label: "Trained" },
+          { label: "Answers locally", title: "Share of unseen calls the model answered at its threshold" },
+          { label: "Agreement", title: "Agreement with the LLM's answers on unseen calls (95% lower bound)" },
+          { label: "Threshold" },
+          { label: "Status" },
+        ]}
+        rules={models}
+        empty="No distilled models yet. The distillation analysis trains one for a feature whose calls pick answers from a small label set."
+        cells={(m) => {
+          const fig = measured(m.metrics);
+          return (
+            <>
+              <td>
+                <code>{m.feature || "(no feature)"}</code>
+              </td>
+              <td>v{m.version}</td>
+              <td>{formatDateTime(m.createdAt, props.timeZone)}</td>
+              <td>{percent(fig.share)}</td>
+              <td>
+                {percent(fig.agreement)}
+                {fig.agreementLow !== null ? <span className="muted small"> (≥ {percent(fig.agreementLow)})</span> : null}
+              </td>
+              <td>{m.threshold.toFixed(3)}</td>
+              <td>
+                <EnabledBadge enabled={m.enabled} />
+                {fig.recommended === false ? <span className="muted small"> not recommended</span> : null}
+              </td>
+            </>
+          );
+        }}
+        actions={(m) => <DistilledModelToggle url={`${props.url}/${m.id}`} enabled={m.enabled} feature={m.feature} version={m.version} />}
+      />
       <ModelRoutesPanel projectId={props.projectId} url={routesUrl} canManage={props.canManage} timeZone={props.timeZone} />
       <CacheRulesPanel projectId={props.projectId} url={cacheRulesUrl} canManage={props.canManage} timeZone={props.timeZone} />
     </>
@@ -108,69 +93,52 @@ export async function DistilledModelsPanel(props: { projectId: string; url: stri
 /** Model routes: a feature's calls of one model sent to a cheaper one by the proxy, with their switches. */
 export async function ModelRoutesPanel(props: { projectId: string; url: string; canManage: boolean; timeZone: string }) {
   const routes = await listModelRoutes(props.projectId);
-  const columns = props.canManage ? 6 : 5;
   return (
-    <section className="card" aria-labelledby="model-routes-heading">
-      <div className="card-head">
-        <h2 id="model-routes-heading">Model routes</h2>
-        <span className="muted small">
+    <ProxyRulesTable
+      headingId="model-routes-heading"
+      testId="model-routes-table"
+      title="Model routes"
+      about={
+        <>
           Right-size recommendations applied in the proxy (&quot;Apply in proxy&quot; on the savings page): a feature&apos;s calls of one model go to a cheaper one, except an audit share that keeps
           the original model&apos;s answers and spend measured.
-        </span>
-      </div>
-      {!props.canManage ? <p className="muted small">Only admins and owners can turn a route on or off, or delete it.</p> : null}
-      <div className="table-wrap">
-        <table className="table" data-testid="model-routes-table">
-          <thead>
-            <tr>
-              <th>Feature</th>
-              <th>Model</th>
-              <th title="Share of the matched calls kept on the original model">Audit share</th>
-              <th>Created</th>
-              <th>Status</th>
-              {props.canManage ? <th aria-label="Actions" /> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {routes.length === 0 ? (
-              <tr>
-                <td colSpan={columns} className="muted">
-                  No model routes. A right-size recommendation of the model-fit analysis can be applied in the proxy from the savings page.
-                </td>
-              </tr>
-            ) : (
-              routes.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <code>{r.feature}</code>
-                  </td>
-                  <td>
-                    <code>{r.fromModel}</code> → <code>{r.toModel}</code>
-                  </td>
-                  <td>{percent(r.auditShare)}</td>
-                  <td>
-                    {formatDateTime(r.createdAt, props.timeZone)}
-                    {r.createdBy ? <div className="muted small">{r.createdBy}</div> : null}
-                    {r.findingId ? <div className="muted small">from a recommendation</div> : null}
-                  </td>
-                  <td>{r.enabled ? <span className="badge badge-ok">On</span> : <span className="badge badge-off">Off</span>}</td>
-                  {props.canManage ? (
-                    <td>
-                      <ProxyRuleActions
-                        url={`${props.url}/${encodeURIComponent(r.id)}`}
-                        enabled={r.enabled}
-                        confirmTurnOn={`Let the proxy send "${r.feature}" calls of ${r.fromModel} to ${r.toModel} again?`}
-                        confirmDelete={`Delete the route of "${r.feature}" from ${r.fromModel} to ${r.toModel}? Its calls keep the model they ask for.`}
-                      />
-                    </td>
-                  ) : null}
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-    </section>
+        </>
+      }
+      viewerNote="Only admins and owners can turn a route on or off, or delete it."
+      canManage={props.canManage}
+      columns={[
+        { label: "Feature" },
+        { label: "Model" },
+        { label: "Audit share", title: "Share of the matched calls kept on the original model" },
+        { label: "Created" },
+        { label: "Status" },
+      ]}
+      rules={routes}
+      empty="No model routes. A right-size recommendation of the model-fit analysis can be applied in the proxy from the savings page."
+      cells={(r) => (
+        <>
+          <td>
+            <code>{r.feature}</code>
+          </td>
+          <td>
+            <code>{r.fromModel}</code> → <code>{r.toModel}</code>
+          </td>
+          <td>{percent(r.auditShare)}</td>
+          <RuleCreated rule={r} timeZone={props.timeZone} />
+          <td>
+            <EnabledBadge enabled={r.enabled} />
+          </td>
+        </>
+      )}
+      actions={(r) => (
+        <ProxyRuleActions
+          url={`${props.url}/${encodeURIComponent(r.id)}`}
+          enabled={r.enabled}
+          confirmTurnOn={`Let the proxy send "${r.feature}" calls of ${r.fromModel} to ${r.toModel} again?`}
+          confirmDelete={`Delete the route of "${r.feature}" from ${r.fromModel} to ${r.toModel}? Its calls keep the model they ask for.`}
+        />
+      )}
+    />
   );
 }
 
@@ -184,70 +152,53 @@ function ttl(seconds: number): string {
 /** Cache rules: a feature's repeated requests of a model answered from the proxy's exact-match cache, with their switches. */
 export async function CacheRulesPanel(props: { projectId: string; url: string; canManage: boolean; timeZone: string }) {
   const rules = await listCacheRules(props.projectId);
-  const columns = props.canManage ? 7 : 6;
   return (
-    <section className="card" aria-labelledby="cache-rules-heading">
-      <div className="card-head">
-        <h2 id="cache-rules-heading">Cache rules</h2>
-        <span className="muted small">
+    <ProxyRulesTable
+      headingId="cache-rules-heading"
+      testId="cache-rules-table"
+      title="Cache rules"
+      about={
+        <>
           Cache recommendations applied in the proxy (&quot;Apply in proxy&quot; on the savings page): a feature&apos;s repeated requests of a model are answered from an exact-match cache ($0, no
           upstream request) for the rule&apos;s TTL, except an audit share of hits that still goes to the model. The cache lives in each proxy process&apos;s memory and is emptied on restart.
-        </span>
-      </div>
-      {!props.canManage ? <p className="muted small">Only admins and owners can turn a rule on or off, or delete it.</p> : null}
-      <div className="table-wrap">
-        <table className="table" data-testid="cache-rules-table">
-          <thead>
-            <tr>
-              <th>Feature</th>
-              <th>Model</th>
-              <th title="How long a stored answer may be served">TTL</th>
-              <th title="Share of cache hits forwarded to the model anyway">Audit share</th>
-              <th>Created</th>
-              <th>Status</th>
-              {props.canManage ? <th aria-label="Actions" /> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {rules.length === 0 ? (
-              <tr>
-                <td colSpan={columns} className="muted">
-                  No cache rules. A cache recommendation of the cache analysis can be applied in the proxy from the savings page.
-                </td>
-              </tr>
-            ) : (
-              rules.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <code>{r.feature}</code>
-                  </td>
-                  <td>
-                    <code>{r.model}</code>
-                  </td>
-                  <td>{ttl(r.ttlSeconds)}</td>
-                  <td>{percent(r.auditShare)}</td>
-                  <td>
-                    {formatDateTime(r.createdAt, props.timeZone)}
-                    {r.createdBy ? <div className="muted small">{r.createdBy}</div> : null}
-                    {r.findingId ? <div className="muted small">from a recommendation</div> : null}
-                  </td>
-                  <td>{r.enabled ? <span className="badge badge-ok">On</span> : <span className="badge badge-off">Off</span>}</td>
-                  {props.canManage ? (
-                    <td>
-                      <ProxyRuleActions
-                        url={`${props.url}/${encodeURIComponent(r.id)}`}
-                        enabled={r.enabled}
-                        confirmTurnOn={`Let the proxy answer repeated "${r.feature}" calls of ${r.model} from its cache again?`}
-                        confirmDelete={`Delete the cache rule of "${r.feature}" on ${r.model}? Its stored answers are dropped and its calls all go to the model.`}
-                      />
-                    </td>
-                  ) : null}
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-    </section>
+        </>
+      }
+      viewerNote="Only admins and owners can turn a rule on or off, or delete it."
+      canManage={props.canManage}
+      columns={[
+        { label: "Feature" },
+        { label: "Model" },
+        { label: "TTL", title: "How long a stored answer may be served" },
+        { label: "Audit share", title: "Share of cache hits forwarded to the model anyway" },
+        { label: "Created" },
+        { label: "Status" },
+      ]}
+      rules={rules}
+      empty="No cache rules. A cache recommendation of the cache analysis can be applied in the proxy from the savings page."
+      cells={(r) => (
+        <>
+          <td>
+            <code>{r.feature}</code>
+          </td>
+          <td>
+            <code>{r.model}</code>
+          </td>
+          <td>{ttl(r.ttlSeconds)}</td>
+          <td>{percent(r.auditShare)}</td>
+          <RuleCreated rule={r} timeZone={props.timeZone} />
+          <td>
+            <EnabledBadge enabled={r.enabled} />
+          </td>
+        </>
+      )}
+      actions={(r) => (
+        <ProxyRuleActions
+          url={`${props.url}/${encodeURIComponent(r.id)}`}
+          enabled={r.enabled}
+          confirmTurnOn={`Let the proxy answer repeated "${r.feature}" calls of ${r.model} from its cache again?`}
+          confirmDelete={`Delete the cache rule of "${r.feature}" on ${r.model}? Its stored answers are dropped and its calls all go to the model.`}
+        />
+      )}
+    />
   );
 }
