@@ -5,34 +5,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-cache-rules-0123456789";
 
-import { sessionCookieFor } from "@/lib/auth/session";
-import { signUp } from "@/lib/auth/sign-up";
 import { db } from "@/lib/db/client";
 import { useTestDatabase } from "@/lib/db/testing";
-import { acceptInvitation, createInvitation } from "@/lib/orgs/invitations";
+import { callRoute, joinOrganization, signUpWorkspace, type Workspace } from "@/lib/http/route-test-kit";
 import { createCacheRule } from "@/lib/proxy/cache-rules";
 import * as listRoute from "@/app/api/orgs/[org]/projects/[project]/cache-rules/route";
 import * as oneRoute from "@/app/api/orgs/[org]/projects/[project]/cache-rules/[ruleId]/route";
 
 useTestDatabase();
-
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-async function call(handler: unknown, method: string, params: Record<string, string>, opts: { cookie?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const req = new Request("http://localhost:3000/api/test", { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const res = await (handler as Handler)(req, { params: Promise.resolve(params) });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
-
-type Workspace = Awaited<ReturnType<typeof signUp>> & { cookie: string };
-async function workspace(name: string): Promise<Workspace> {
-  const out = await signUp({ name, email: `${name.toLowerCase()}@example.com`, password: `${name}-password` });
-  return { ...out, cookie: await sessionCookieFor(out.user) };
-}
 
 let owner: Workspace;
 let outsider: Workspace;
@@ -63,11 +43,8 @@ function cacheFinding(projectId: string, settings: Record<string, string | numbe
 }
 
 beforeAll(async () => {
-  [owner, outsider, viewer, member, admin] = await Promise.all(["Olga", "Otto", "Vic", "Mia", "Ada"].map(workspace));
-  for (const [who, role] of [[viewer, "VIEWER"], [member, "MEMBER"], [admin, "ADMIN"]] as const) {
-    const { token } = await createInvitation({ organizationId: owner.organization.id, email: who.user.email, role, actor: { userId: owner.user.id, role: "OWNER" } });
-    await acceptInvitation({ token, userId: who.user.id });
-  }
+  [owner, outsider, viewer, member, admin] = await Promise.all(["Olga", "Otto", "Vic", "Mia", "Ada"].map(signUpWorkspace));
+  for (const [who, role] of [[viewer, "VIEWER"], [member, "MEMBER"], [admin, "ADMIN"]] as const) await joinOrganization(owner, who, role);
   semanticFinding = (await cacheFinding(owner.project.id, { embedder: "tfidf", threshold: 0.92, ttlSeconds: 7_200, key: ["feature", "model", "system prompt", "template"] })).id;
   exactFinding = (await cacheFinding(owner.project.id, { threshold: 1, ttlSeconds: null, key: ["feature", "model", "system prompt", "template", "normalised text"] }, { scope: { feature: "faq", model: "gpt-4o-mini" } })).id;
   dismissedFinding = (await cacheFinding(owner.project.id, { threshold: 1, ttlSeconds: 600 }, { scope: { feature: "digest", model: "gpt-4o" }, status: "dismissed", dismissReason: "no" })).id;
@@ -81,22 +58,22 @@ const ruleCount = () => db.cacheRule.count({ where: { projectId: owner.project.i
 
 describe("cache rule admin routes", () => {
   it("lets a VIEWER list rules but not create, switch or delete one; a MEMBER cannot create one either", async () => {
-    expect(await call(listRoute.GET, "GET", own(), { cookie: viewer.cookie })).toEqual({ status: 200, body: { rules: [] } });
+    expect(await callRoute(listRoute.GET, "GET", own(), { cookie: viewer.cookie })).toEqual({ status: 200, body: { rules: [] } });
     for (const who of [viewer, member]) {
-      expect((await call(listRoute.POST, "POST", own(), { cookie: who.cookie, body: { findingId: semanticFinding } })).status).toBe(403);
+      expect((await callRoute(listRoute.POST, "POST", own(), { cookie: who.cookie, body: { findingId: semanticFinding } })).status).toBe(403);
     }
     expect(await ruleCount()).toBe(0);
     expect(await auditRows()).toEqual([]);
   });
 
   it("answers 404 to another organization, and to a rule or finding of another project", async () => {
-    expect((await call(listRoute.GET, "GET", own(), { cookie: outsider.cookie })).status).toBe(404);
-    expect((await call(listRoute.POST, "POST", own(), { cookie: outsider.cookie, body: { feature: "a", model: "gpt-4o" } })).status).toBe(404);
-    expect((await call(listRoute.GET, "GET", own())).status).toBe(401);
-    expect((await call(oneRoute.PATCH, "PATCH", { ...own(), ruleId: outsiderRule }, { cookie: owner.cookie, body: { enabled: false } })).status).toBe(404);
-    expect((await call(oneRoute.DELETE, "DELETE", { ...own(), ruleId: outsiderRule }, { cookie: owner.cookie })).status).toBe(404);
+    expect((await callRoute(listRoute.GET, "GET", own(), { cookie: outsider.cookie })).status).toBe(404);
+    expect((await callRoute(listRoute.POST, "POST", own(), { cookie: outsider.cookie, body: { feature: "a", model: "gpt-4o" } })).status).toBe(404);
+    expect((await callRoute(listRoute.GET, "GET", own())).status).toBe(401);
+    expect((await callRoute(oneRoute.PATCH, "PATCH", { ...own(), ruleId: outsiderRule }, { cookie: owner.cookie, body: { enabled: false } })).status).toBe(404);
+    expect((await callRoute(oneRoute.DELETE, "DELETE", { ...own(), ruleId: outsiderRule }, { cookie: owner.cookie })).status).toBe(404);
     expect(await db.cacheRule.findUniqueOrThrow({ where: { id: outsiderRule } })).toMatchObject({ enabled: true });
-    const foreign = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: outsiderFinding } });
+    const foreign = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: outsiderFinding } });
     expect([foreign.status, foreign.body.fields]).toEqual([404, { findingId: expect.any(String) }]);
     expect(await ruleCount()).toBe(0);
   });
@@ -118,42 +95,42 @@ describe("cache rule admin routes", () => {
       [{ feature: "support-bot", model: "gpt-4o", auditShare: -0.1 }, "auditShare"],
     ];
     for (const [body, field] of cases) {
-      const res = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body });
+      const res = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body });
       expect([res.status, Object.keys((res.body.fields as object) ?? {})], JSON.stringify(body)).toEqual([400, [field]]);
     }
     expect(await ruleCount()).toBe(0);
   });
 
   it("lets an ADMIN apply a semantic finding (its TTL, exact mode), switch it off, change its TTL and delete it, each change audited", async () => {
-    const created = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: semanticFinding } });
+    const created = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: semanticFinding } });
     expect(created.status).toBe(201);
     const rule = created.body.rule as Record<string, unknown>;
     expect(rule).toMatchObject({ feature: "support-bot", model: "gpt-4o", ttlSeconds: 7_200, enabled: true, auditShare: 0.02, findingId: semanticFinding, createdBy: admin.user.email });
     const id = rule.id as string;
 
-    const again = await call(listRoute.POST, "POST", own(), { cookie: owner.cookie, body: { findingId: semanticFinding } });
+    const again = await callRoute(listRoute.POST, "POST", own(), { cookie: owner.cookie, body: { findingId: semanticFinding } });
     expect([again.status, again.body]).toEqual([200, expect.objectContaining({ created: false, rule: expect.objectContaining({ id }) })]);
-    expect((await call(listRoute.GET, "GET", own(), { cookie: viewer.cookie })).body.rules).toEqual([expect.objectContaining({ id })]);
+    expect((await callRoute(listRoute.GET, "GET", own(), { cookie: viewer.cookie })).body.rules).toEqual([expect.objectContaining({ id })]);
 
     for (const who of [viewer, member]) {
-      expect((await call(oneRoute.PATCH, "PATCH", { ...own(), ruleId: id }, { cookie: who.cookie, body: { enabled: false } })).status).toBe(403);
-      expect((await call(oneRoute.DELETE, "DELETE", { ...own(), ruleId: id }, { cookie: who.cookie })).status).toBe(403);
+      expect((await callRoute(oneRoute.PATCH, "PATCH", { ...own(), ruleId: id }, { cookie: who.cookie, body: { enabled: false } })).status).toBe(403);
+      expect((await callRoute(oneRoute.DELETE, "DELETE", { ...own(), ruleId: id }, { cookie: who.cookie })).status).toBe(403);
     }
     for (const [body, field] of [[{ enabled: "no" }, "enabled"], [{ ttlSeconds: 10 }, "ttlSeconds"], [{ auditShare: 2 }, "auditShare"], [{}, "enabled"]] as const) {
-      const bad = await call(oneRoute.PATCH, "PATCH", { ...own(), ruleId: id }, { cookie: admin.cookie, body });
+      const bad = await callRoute(oneRoute.PATCH, "PATCH", { ...own(), ruleId: id }, { cookie: admin.cookie, body });
       expect([bad.status, Object.keys((bad.body.fields as object) ?? {})], JSON.stringify(body)).toEqual([400, [field]]);
     }
 
-    const off = await call(oneRoute.PATCH, "PATCH", { ...own(), ruleId: id }, { cookie: admin.cookie, body: { enabled: false } });
+    const off = await callRoute(oneRoute.PATCH, "PATCH", { ...own(), ruleId: id }, { cookie: admin.cookie, body: { enabled: false } });
     expect(off.body.rule).toMatchObject({ id, enabled: false });
-    const reapplied = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: semanticFinding } });
+    const reapplied = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: semanticFinding } });
     expect(reapplied.body).toMatchObject({ created: false, rule: { id, enabled: true } });
-    const ttl = await call(oneRoute.PATCH, "PATCH", { ...own(), ruleId: id }, { cookie: owner.cookie, body: { ttlSeconds: 60 } });
+    const ttl = await callRoute(oneRoute.PATCH, "PATCH", { ...own(), ruleId: id }, { cookie: owner.cookie, body: { ttlSeconds: 60 } });
     expect(ttl.body.rule).toMatchObject({ ttlSeconds: 60, enabled: true });
 
-    expect((await call(oneRoute.DELETE, "DELETE", { ...own(), ruleId: id }, { cookie: admin.cookie })).status).toBe(200);
+    expect((await callRoute(oneRoute.DELETE, "DELETE", { ...own(), ruleId: id }, { cookie: admin.cookie })).status).toBe(200);
     expect(await ruleCount()).toBe(0);
-    expect((await call(oneRoute.DELETE, "DELETE", { ...own(), ruleId: id }, { cookie: admin.cookie })).status).toBe(404);
+    expect((await callRoute(oneRoute.DELETE, "DELETE", { ...own(), ruleId: id }, { cookie: admin.cookie })).status).toBe(404);
 
     const rows = await auditRows();
     expect(rows.map((r) => [r.actorUserId, r.action, r.target, (r.meta as Record<string, unknown>).change])).toEqual([
@@ -167,9 +144,9 @@ describe("cache rule admin routes", () => {
   });
 
   it("applies an exact finding without a TTL for a day, a by-hand rule with its own, and keeps a rule when its finding is deleted", async () => {
-    const exact = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: exactFinding } });
+    const exact = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: exactFinding } });
     expect(exact.body.rule).toMatchObject({ feature: "faq", model: "gpt-4o-mini", ttlSeconds: 86_400 });
-    const byHand = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { feature: "triage", model: "claude-3-5-haiku-20241022", ttlSeconds: 600, auditShare: 0 } });
+    const byHand = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { feature: "triage", model: "claude-3-5-haiku-20241022", ttlSeconds: 600, auditShare: 0 } });
     expect([byHand.status, byHand.body.rule]).toEqual([201, expect.objectContaining({ feature: "triage", ttlSeconds: 600, auditShare: 0, findingId: null })]);
     await db.finding.delete({ where: { id: exactFinding } });
     expect(await db.cacheRule.findUniqueOrThrow({ where: { id: (exact.body.rule as { id: string }).id } })).toMatchObject({ feature: "faq", findingId: null, enabled: true });

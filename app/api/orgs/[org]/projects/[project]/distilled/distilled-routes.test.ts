@@ -4,8 +4,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-distilled-routes-0123456789";
 
-import { sessionCookieFor } from "@/lib/auth/session";
-import { signUp } from "@/lib/auth/sign-up";
 import type { DistilledArtifact } from "@/lib/analysis/distill/artifact";
 import { answerLocally } from "@/lib/analysis/distill/serve";
 import { saveDistilledModel } from "@/lib/analysis/distill/models";
@@ -14,29 +12,11 @@ import { banking77Calls, BANKING77_SYSTEM } from "@/lib/analysis/modelfit/datase
 import { staticPromptHash } from "@/lib/analysis/modelfit/groups";
 import { db } from "@/lib/db/client";
 import { useTestDatabase } from "@/lib/db/testing";
-import { acceptInvitation, createInvitation } from "@/lib/orgs/invitations";
+import { callRoute, joinOrganization, signUpWorkspace, type Workspace } from "@/lib/http/route-test-kit";
 import * as listRoute from "@/app/api/orgs/[org]/projects/[project]/distilled/route";
 import * as modelRoute from "@/app/api/orgs/[org]/projects/[project]/distilled/[modelId]/route";
 
 useTestDatabase();
-
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-async function call(handler: unknown, method: string, params: Record<string, string>, opts: { cookie?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const req = new Request("http://localhost:3000/api/test", { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const res = await (handler as Handler)(req, { params: Promise.resolve(params) });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
-
-type Workspace = Awaited<ReturnType<typeof signUp>> & { cookie: string };
-async function workspace(name: string): Promise<Workspace> {
-  const out = await signUp({ name, email: `${name.toLowerCase()}@example.com`, password: `${name}-password` });
-  return { ...out, cookie: await sessionCookieFor(out.user) };
-}
 
 let owner: Workspace;
 let outsider: Workspace; // owner of another organization
@@ -50,11 +30,8 @@ const own = () => ({ org: owner.organization.slug, project: owner.project.slug }
 const question = { model: "gpt-4o", messages: [{ role: "system", content: BANKING77_SYSTEM }, { role: "user", content: "My card still has not arrived, how long does delivery take?" }] };
 
 beforeAll(async () => {
-  [owner, outsider, viewer, admin] = await Promise.all(["Olga", "Otto", "Vic", "Ada"].map(workspace));
-  for (const [who, role] of [[viewer, "VIEWER"], [admin, "ADMIN"]] as const) {
-    const { token } = await createInvitation({ organizationId: owner.organization.id, email: who.user.email, role, actor: { userId: owner.user.id, role: "OWNER" } });
-    await acceptInvitation({ token, userId: who.user.id });
-  }
+  [owner, outsider, viewer, admin] = await Promise.all(["Olga", "Otto", "Vic", "Ada"].map(signUpWorkspace));
+  for (const [who, role] of [[viewer, "VIEWER"], [admin, "ADMIN"]] as const) await joinOrganization(owner, who, role);
   // A small real model: a few hundred Banking77 calls train in a second or two.
   const { train } = banking77Calls({ limitTrain: 600, limitTest: 0 });
   const examples = train.map((c) => ({ id: c.id, timestamp: c.timestamp, text: (c.request.messages as { content: string }[])[1].content, label: c.outputText!, answer: c.outputText! }));
@@ -70,7 +47,7 @@ const auditRows = () => db.auditLog.findMany({ where: { organizationId: owner.or
 
 describe("distilled model admin routes", () => {
   it("lets a VIEWER list the project's models (without artifacts) but not switch one", async () => {
-    const list = await call(listRoute.GET, "GET", own(), { cookie: viewer.cookie });
+    const list = await callRoute(listRoute.GET, "GET", own(), { cookie: viewer.cookie });
     expect(list.status).toBe(200);
     const models = list.body.models as Record<string, unknown>[];
     expect(models.map((m) => [m.feature, m.version, m.enabled])).toEqual([
@@ -81,23 +58,23 @@ describe("distilled model admin routes", () => {
     expect(models.every((m) => !("artifact" in m))).toBe(true);
     expect(models.map((m) => m.id)).not.toContain(outsiderModel);
 
-    const res = await call(modelRoute.PATCH, "PATCH", { ...own(), modelId: v1 }, { cookie: viewer.cookie, body: { enabled: true } });
+    const res = await callRoute(modelRoute.PATCH, "PATCH", { ...own(), modelId: v1 }, { cookie: viewer.cookie, body: { enabled: true } });
     expect(res.status).toBe(403);
     expect(await db.distilledModel.count({ where: { projectId: owner.project.id, enabled: true } })).toBe(0);
     expect(await auditRows()).toEqual([]);
   });
 
   it("answers 404 to another organization's member, and to a model of another project", async () => {
-    expect((await call(listRoute.GET, "GET", own(), { cookie: outsider.cookie })).status).toBe(404);
-    expect((await call(modelRoute.PATCH, "PATCH", { ...own(), modelId: v1 }, { cookie: outsider.cookie, body: { enabled: true } })).status).toBe(404);
+    expect((await callRoute(listRoute.GET, "GET", own(), { cookie: outsider.cookie })).status).toBe(404);
+    expect((await callRoute(modelRoute.PATCH, "PATCH", { ...own(), modelId: v1 }, { cookie: outsider.cookie, body: { enabled: true } })).status).toBe(404);
     // The outsider's model through the owner's own project: not found, and untouched.
-    expect((await call(modelRoute.PATCH, "PATCH", { ...own(), modelId: outsiderModel }, { cookie: owner.cookie, body: { enabled: true } })).status).toBe(404);
+    expect((await callRoute(modelRoute.PATCH, "PATCH", { ...own(), modelId: outsiderModel }, { cookie: owner.cookie, body: { enabled: true } })).status).toBe(404);
     expect((await db.distilledModel.findUniqueOrThrow({ where: { id: outsiderModel } })).enabled).toBe(false);
-    expect((await call(listRoute.GET, "GET", own())).status).toBe(401);
+    expect((await callRoute(listRoute.GET, "GET", own())).status).toBe(401);
   });
 
   it("refuses a body without a boolean `enabled`, naming the field", async () => {
-    const res = await call(modelRoute.PATCH, "PATCH", { ...own(), modelId: v1 }, { cookie: admin.cookie, body: { enabled: "yes" } });
+    const res = await callRoute(modelRoute.PATCH, "PATCH", { ...own(), modelId: v1 }, { cookie: admin.cookie, body: { enabled: "yes" } });
     expect(res.status).toBe(400);
     expect(res.body.fields).toEqual({ enabled: expect.stringMatching(/enabled/) });
   });
@@ -105,22 +82,22 @@ describe("distilled model admin routes", () => {
   it("lets an ADMIN enable a version (switching the feature's other version off) and disable it, each change audited", async () => {
     expect(await answerLocally(owner.project.id, "support-intent", question, { auditShare: 0 })).toMatchObject({ answered: false, reason: "no_model" });
 
-    const on1 = await call(modelRoute.PATCH, "PATCH", { ...own(), modelId: v1 }, { cookie: admin.cookie, body: { enabled: true } });
+    const on1 = await callRoute(modelRoute.PATCH, "PATCH", { ...own(), modelId: v1 }, { cookie: admin.cookie, body: { enabled: true } });
     expect(on1.status).toBe(200);
     expect(on1.body.model).toMatchObject({ id: v1, version: 1, enabled: true });
-    const on2 = await call(modelRoute.PATCH, "PATCH", { ...own(), modelId: v2 }, { cookie: admin.cookie, body: { enabled: true } });
+    const on2 = await callRoute(modelRoute.PATCH, "PATCH", { ...own(), modelId: v2 }, { cookie: admin.cookie, body: { enabled: true } });
     expect(on2.status).toBe(200);
     const enabled = await db.distilledModel.findMany({ where: { projectId: owner.project.id, enabled: true }, select: { id: true } });
     expect(enabled.map((m) => m.id)).toEqual([v2]);
     // The switch takes effect for serving at once (same process as the proxy here).
     expect(await answerLocally(owner.project.id, "support-intent", question, { auditShare: 0 })).toMatchObject({ answered: true, version: 2 });
 
-    const off = await call(modelRoute.PATCH, "PATCH", { ...own(), modelId: v2 }, { cookie: owner.cookie, body: { enabled: false } });
+    const off = await callRoute(modelRoute.PATCH, "PATCH", { ...own(), modelId: v2 }, { cookie: owner.cookie, body: { enabled: false } });
     expect(off.status).toBe(200);
     expect(await db.distilledModel.count({ where: { projectId: owner.project.id, enabled: true } })).toBe(0);
     expect(await answerLocally(owner.project.id, "support-intent", question, { auditShare: 0 })).toMatchObject({ answered: false, reason: "no_model" });
     // Disabling what is already off changes nothing and is not audited again.
-    expect((await call(modelRoute.PATCH, "PATCH", { ...own(), modelId: otherFeature }, { cookie: admin.cookie, body: { enabled: false } })).status).toBe(200);
+    expect((await callRoute(modelRoute.PATCH, "PATCH", { ...own(), modelId: otherFeature }, { cookie: admin.cookie, body: { enabled: false } })).status).toBe(200);
 
     const rows = await auditRows();
     expect(rows.map((r) => [r.actorUserId, r.action, r.target, (r.meta as Record<string, unknown>).change])).toEqual([

@@ -5,34 +5,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-model-routes-0123456789";
 
-import { sessionCookieFor } from "@/lib/auth/session";
-import { signUp } from "@/lib/auth/sign-up";
 import { db } from "@/lib/db/client";
 import { useTestDatabase } from "@/lib/db/testing";
-import { acceptInvitation, createInvitation } from "@/lib/orgs/invitations";
+import { callRoute, joinOrganization, signUpWorkspace, type Workspace } from "@/lib/http/route-test-kit";
 import { createModelRoute } from "@/lib/proxy/model-routes";
 import * as listRoute from "@/app/api/orgs/[org]/projects/[project]/model-routes/route";
 import * as oneRoute from "@/app/api/orgs/[org]/projects/[project]/model-routes/[routeId]/route";
 
 useTestDatabase();
-
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-async function call(handler: unknown, method: string, params: Record<string, string>, opts: { cookie?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const req = new Request("http://localhost:3000/api/test", { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const res = await (handler as Handler)(req, { params: Promise.resolve(params) });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
-
-type Workspace = Awaited<ReturnType<typeof signUp>> & { cookie: string };
-async function workspace(name: string): Promise<Workspace> {
-  const out = await signUp({ name, email: `${name.toLowerCase()}@example.com`, password: `${name}-password` });
-  return { ...out, cookie: await sessionCookieFor(out.user) };
-}
 
 let owner: Workspace;
 let outsider: Workspace;
@@ -63,11 +43,8 @@ function rightsize(projectId: string, to: string, extra: Record<string, unknown>
 }
 
 beforeAll(async () => {
-  [owner, outsider, viewer, member, admin] = await Promise.all(["Olga", "Otto", "Vic", "Mia", "Ada"].map(workspace));
-  for (const [who, role] of [[viewer, "VIEWER"], [member, "MEMBER"], [admin, "ADMIN"]] as const) {
-    const { token } = await createInvitation({ organizationId: owner.organization.id, email: who.user.email, role, actor: { userId: owner.user.id, role: "OWNER" } });
-    await acceptInvitation({ token, userId: who.user.id });
-  }
+  [owner, outsider, viewer, member, admin] = await Promise.all(["Olga", "Otto", "Vic", "Mia", "Ada"].map(signUpWorkspace));
+  for (const [who, role] of [[viewer, "VIEWER"], [member, "MEMBER"], [admin, "ADMIN"]] as const) await joinOrganization(owner, who, role);
   finding = (await rightsize(owner.project.id, "gpt-4o-mini")).id;
   crossProviderFinding = (await rightsize(owner.project.id, "claude-3-5-haiku-20241022", { scope: { feature: "triage", model: "gpt-4o" } })).id;
   dismissedFinding = (await rightsize(owner.project.id, "gpt-4o-mini", { scope: { feature: "digest", model: "gpt-4o" }, status: "dismissed", dismissReason: "no" })).id;
@@ -81,10 +58,10 @@ const routeCount = () => db.modelRoute.count({ where: { projectId: owner.project
 
 describe("model route admin routes", () => {
   it("lets a VIEWER list routes but not create, switch or delete one; a MEMBER cannot create one either", async () => {
-    const list = await call(listRoute.GET, "GET", own(), { cookie: viewer.cookie });
+    const list = await callRoute(listRoute.GET, "GET", own(), { cookie: viewer.cookie });
     expect(list).toEqual({ status: 200, body: { routes: [] } });
     for (const who of [viewer, member]) {
-      const res = await call(listRoute.POST, "POST", own(), { cookie: who.cookie, body: { findingId: finding } });
+      const res = await callRoute(listRoute.POST, "POST", own(), { cookie: who.cookie, body: { findingId: finding } });
       expect(res.status).toBe(403);
     }
     expect(await routeCount()).toBe(0);
@@ -92,15 +69,15 @@ describe("model route admin routes", () => {
   });
 
   it("answers 404 to another organization, and to a route or finding of another project", async () => {
-    expect((await call(listRoute.GET, "GET", own(), { cookie: outsider.cookie })).status).toBe(404);
-    expect((await call(listRoute.POST, "POST", own(), { cookie: outsider.cookie, body: { findingId: outsiderFinding } })).status).toBe(404);
-    expect((await call(listRoute.GET, "GET", own())).status).toBe(401);
+    expect((await callRoute(listRoute.GET, "GET", own(), { cookie: outsider.cookie })).status).toBe(404);
+    expect((await callRoute(listRoute.POST, "POST", own(), { cookie: outsider.cookie, body: { findingId: outsiderFinding } })).status).toBe(404);
+    expect((await callRoute(listRoute.GET, "GET", own())).status).toBe(401);
     // The outsider's route through the owner's own project: not found, untouched.
-    expect((await call(oneRoute.PATCH, "PATCH", { ...own(), routeId: outsiderRoute }, { cookie: owner.cookie, body: { enabled: false } })).status).toBe(404);
-    expect((await call(oneRoute.DELETE, "DELETE", { ...own(), routeId: outsiderRoute }, { cookie: owner.cookie })).status).toBe(404);
+    expect((await callRoute(oneRoute.PATCH, "PATCH", { ...own(), routeId: outsiderRoute }, { cookie: owner.cookie, body: { enabled: false } })).status).toBe(404);
+    expect((await callRoute(oneRoute.DELETE, "DELETE", { ...own(), routeId: outsiderRoute }, { cookie: owner.cookie })).status).toBe(404);
     expect(await db.modelRoute.findUniqueOrThrow({ where: { id: outsiderRoute } })).toMatchObject({ enabled: true });
     // The outsider's finding applied in the owner's project: not found, naming the field.
-    const foreign = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: outsiderFinding } });
+    const foreign = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: outsiderFinding } });
     expect(foreign.status).toBe(404);
     expect(foreign.body.fields).toEqual({ findingId: expect.any(String) });
     expect(await routeCount()).toBe(0);
@@ -120,61 +97,61 @@ describe("model route admin routes", () => {
       [{ feature: "support-bot", fromModel: "gpt-4o", toModel: "gpt-4o-mini", auditShare: 1.5 }, "auditShare", 400],
     ];
     for (const [body, field, status] of cases) {
-      const res = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body });
+      const res = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body });
       expect([res.status, Object.keys((res.body.fields as object) ?? {})], JSON.stringify(body)).toEqual([status, [field]]);
     }
     expect(await routeCount()).toBe(0);
   });
 
   it("refuses a route across providers (the request format differs), naming toModel", async () => {
-    const byHand = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { feature: "triage", fromModel: "gpt-4o", toModel: "claude-3-5-haiku-20241022" } });
+    const byHand = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { feature: "triage", fromModel: "gpt-4o", toModel: "claude-3-5-haiku-20241022" } });
     expect(byHand.status).toBe(400);
     expect(byHand.body.fields).toEqual({ toModel: expect.stringMatching(/claude-3-5-haiku-20241022.*Anthropic.*gpt-4o.*OpenAI/) });
-    const fromFinding = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: crossProviderFinding } });
+    const fromFinding = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: crossProviderFinding } });
     expect(fromFinding.status).toBe(400);
     expect(fromFinding.body.fields).toEqual({ toModel: expect.any(String) });
     expect(await routeCount()).toBe(0);
   });
 
   it("lets an ADMIN apply a finding (once), switch the route off and delete it, each change audited", async () => {
-    const created = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: finding } });
+    const created = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: finding } });
     expect(created.status).toBe(201);
     const route = created.body.route as Record<string, unknown>;
     expect(route).toMatchObject({ feature: "support-bot", fromModel: "gpt-4o", toModel: "gpt-4o-mini", enabled: true, auditShare: 0.02, findingId: finding, createdBy: admin.user.email });
     const id = route.id as string;
 
     // Applying it again gives the same route.
-    const again = await call(listRoute.POST, "POST", own(), { cookie: owner.cookie, body: { findingId: finding } });
+    const again = await callRoute(listRoute.POST, "POST", own(), { cookie: owner.cookie, body: { findingId: finding } });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ created: false, route: { id } });
     // Another target for the same feature and model is a conflict.
-    const conflict = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { feature: "support-bot", fromModel: "gpt-4o", toModel: "gpt-4.1-nano" } });
+    const conflict = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { feature: "support-bot", fromModel: "gpt-4o", toModel: "gpt-4.1-nano" } });
     expect(conflict.status).toBe(409);
     expect(conflict.body.fields).toEqual({ toModel: expect.stringMatching(/gpt-4o-mini/) });
 
-    const list = await call(listRoute.GET, "GET", own(), { cookie: viewer.cookie });
+    const list = await callRoute(listRoute.GET, "GET", own(), { cookie: viewer.cookie });
     expect((list.body.routes as { id: string }[]).map((r) => r.id)).toEqual([id]);
 
     for (const who of [viewer, member]) {
-      expect((await call(oneRoute.PATCH, "PATCH", { ...own(), routeId: id }, { cookie: who.cookie, body: { enabled: false } })).status).toBe(403);
-      expect((await call(oneRoute.DELETE, "DELETE", { ...own(), routeId: id }, { cookie: who.cookie })).status).toBe(403);
+      expect((await callRoute(oneRoute.PATCH, "PATCH", { ...own(), routeId: id }, { cookie: who.cookie, body: { enabled: false } })).status).toBe(403);
+      expect((await callRoute(oneRoute.DELETE, "DELETE", { ...own(), routeId: id }, { cookie: who.cookie })).status).toBe(403);
     }
-    const badPatch = await call(oneRoute.PATCH, "PATCH", { ...own(), routeId: id }, { cookie: admin.cookie, body: { enabled: "no" } });
+    const badPatch = await callRoute(oneRoute.PATCH, "PATCH", { ...own(), routeId: id }, { cookie: admin.cookie, body: { enabled: "no" } });
     expect([badPatch.status, badPatch.body.fields]).toEqual([400, { enabled: expect.stringMatching(/enabled/) }]);
 
-    const off = await call(oneRoute.PATCH, "PATCH", { ...own(), routeId: id }, { cookie: admin.cookie, body: { enabled: false } });
+    const off = await callRoute(oneRoute.PATCH, "PATCH", { ...own(), routeId: id }, { cookie: admin.cookie, body: { enabled: false } });
     expect(off.status).toBe(200);
     expect(off.body.route).toMatchObject({ id, enabled: false });
     // Applying the finding again switches it back on.
-    const reapplied = await call(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: finding } });
+    const reapplied = await callRoute(listRoute.POST, "POST", own(), { cookie: admin.cookie, body: { findingId: finding } });
     expect(reapplied.body).toMatchObject({ created: false, route: { id, enabled: true } });
-    const share = await call(oneRoute.PATCH, "PATCH", { ...own(), routeId: id }, { cookie: owner.cookie, body: { auditShare: 0.1 } });
+    const share = await callRoute(oneRoute.PATCH, "PATCH", { ...own(), routeId: id }, { cookie: owner.cookie, body: { auditShare: 0.1 } });
     expect(share.body.route).toMatchObject({ auditShare: 0.1, enabled: true });
 
-    const deleted = await call(oneRoute.DELETE, "DELETE", { ...own(), routeId: id }, { cookie: admin.cookie });
+    const deleted = await callRoute(oneRoute.DELETE, "DELETE", { ...own(), routeId: id }, { cookie: admin.cookie });
     expect(deleted.status).toBe(200);
     expect(await routeCount()).toBe(0);
-    expect((await call(oneRoute.DELETE, "DELETE", { ...own(), routeId: id }, { cookie: admin.cookie })).status).toBe(404);
+    expect((await callRoute(oneRoute.DELETE, "DELETE", { ...own(), routeId: id }, { cookie: admin.cookie })).status).toBe(404);
 
     const rows = await auditRows();
     expect(rows.map((r) => [r.actorUserId, r.action, r.target, (r.meta as Record<string, unknown>).change])).toEqual([
@@ -189,7 +166,7 @@ describe("model route admin routes", () => {
 
   it("keeps a route when its finding row is deleted (findingId becomes null)", async () => {
     const f = await rightsize(owner.project.id, "gpt-4o-mini", { scope: { feature: "faq", model: "gpt-4o" }, status: "accepted", acceptedAt: new Date() });
-    const created = await call(listRoute.POST, "POST", own(), { cookie: owner.cookie, body: { findingId: f.id } });
+    const created = await callRoute(listRoute.POST, "POST", own(), { cookie: owner.cookie, body: { findingId: f.id } });
     expect(created.status).toBe(201);
     await db.finding.delete({ where: { id: f.id } });
     expect(await db.modelRoute.findUniqueOrThrow({ where: { id: (created.body.route as { id: string }).id } })).toMatchObject({ feature: "faq", findingId: null, enabled: true });
