@@ -9,10 +9,9 @@
 // Same shape as model routes (model-routes.ts): every query is scoped by projectId; each change is
 // audited and told to the proxy of this process (the shared steps: proxy-rules.ts).
 import { db } from "../db/client";
-import { NotFoundError, ValidationError } from "../http/errors";
-import { getFinding } from "../recommend/findings";
+import { ValidationError } from "../http/errors";
 import { auditShareField, featureField, modelApi, modelField } from "./model-routes";
-import { auditRuleChange, deleteRule, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
+import { auditRuleChange, deleteRule, findingToApply, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
 
 export type CacheRuleView = {
   id: string;
@@ -102,19 +101,7 @@ type RuleFields = { feature: string; model: string; findingId: string | null };
 
 /** feature / model / TTL of a cache finding of the project that is open or accepted. */
 async function fieldsFromFinding(projectId: string, findingId: string): Promise<RuleFields & { ttlSeconds: number }> {
-  let finding;
-  try {
-    finding = await getFinding(projectId, findingId);
-  } catch (err) {
-    if (err instanceof NotFoundError) throw ValidationError.field("findingId", "findingId: no such finding in this project.", 404);
-    throw err;
-  }
-  if (finding.lever !== "cache") throw ValidationError.field("findingId", `findingId: a ${finding.lever} finding cannot be applied as a cache rule (only cache findings).`);
-  if (finding.status !== "open" && finding.status !== "accepted") throw ValidationError.field("findingId", `findingId: the finding is ${finding.status}; reopen it to apply it.`);
-  const feature = finding.scope.feature;
-  if (typeof feature !== "string" || feature.trim() === "") {
-    throw ValidationError.field("findingId", "findingId: the finding covers calls without a feature tag; the proxy caches calls by their x-spendlens-feature tag.");
-  }
+  const { finding, feature } = await findingToApply(projectId, findingId, { lever: "cache", appliedAs: "a cache rule", proxyDoes: "caches" });
   if (typeof finding.scope.model !== "string") throw ValidationError.field("findingId", "findingId: the finding names no model its calls use.");
   const settings = finding.howToApply?.settings ?? {};
   return { feature: featureField(feature), model: modelField("model", finding.scope.model), findingId: finding.id, ttlSeconds: ttlFromFinding(settings.ttlSeconds) };

@@ -8,12 +8,11 @@
 // Every query is scoped by projectId; each change is audited and told to the proxy of this process
 // (the steps shared with cache rules: proxy-rules.ts).
 import { db } from "../db/client";
-import { NotFoundError, ValidationError } from "../http/errors";
+import { ValidationError } from "../http/errors";
 import { matchModel, undatedAlias } from "../pricing/match";
 import { providerFamily } from "../pricing/cost";
 import { EVENT_LIMITS } from "../ingest/validate";
-import { getFinding } from "../recommend/findings";
-import { auditRuleChange, deleteRule, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
+import { auditRuleChange, deleteRule, findingToApply, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
 
 export type ModelRouteView = {
   id: string;
@@ -143,19 +142,7 @@ type RouteFields = { feature: string; fromModel: string; toModel: string; findin
 
 /** feature / fromModel / toModel of a rightsize finding of the project that is open or accepted. */
 async function fieldsFromFinding(projectId: string, findingId: string): Promise<RouteFields> {
-  let finding;
-  try {
-    finding = await getFinding(projectId, findingId);
-  } catch (err) {
-    if (err instanceof NotFoundError) throw ValidationError.field("findingId", "findingId: no such finding in this project.", 404);
-    throw err;
-  }
-  if (finding.lever !== "rightsize") throw ValidationError.field("findingId", `findingId: a ${finding.lever} finding cannot be applied as a model route (only rightsize findings).`);
-  if (finding.status !== "open" && finding.status !== "accepted") throw ValidationError.field("findingId", `findingId: the finding is ${finding.status}; reopen it to apply it.`);
-  const feature = finding.scope.feature;
-  if (typeof feature !== "string" || feature.trim() === "") {
-    throw ValidationError.field("findingId", "findingId: the finding covers calls without a feature tag; the proxy routes calls by their x-spendlens-feature tag.");
-  }
+  const { finding, feature } = await findingToApply(projectId, findingId, { lever: "rightsize", appliedAs: "a model route", proxyDoes: "routes" });
   const settings = finding.howToApply?.settings ?? {};
   const to = typeof settings.to === "string" ? settings.to : null;
   if (!to) throw ValidationError.field("findingId", "findingId: the finding names no tested model to move to yet (re-run the model-fit analysis with a provider credential).");

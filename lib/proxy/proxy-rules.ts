@@ -2,8 +2,9 @@
 // one: find the rule in the actor's project (404 otherwise), write only what differs, audit the change
 // as "project.update" on "<kind>:<id>", and tell the proxy of this process. Each module keeps its own
 // fields, checks and audit details; the table object is how it hands its Prisma model to these steps.
-import { NotFoundError } from "../http/errors";
+import { NotFoundError, ValidationError } from "../http/errors";
 import { writeAuditLog } from "../orgs/audit";
+import { getFinding, type FindingView } from "../recommend/findings";
 
 /** Who changes a rule, and in which project (every query is scoped by projectId). */
 export type RuleActor = { projectId: string; organizationId: string; actorUserId: string };
@@ -47,6 +48,34 @@ export async function auditRuleChange(actor: RuleActor, kind: RuleKind, ruleId: 
     target: `${kind}:${ruleId}`,
     meta: { change: `${kind}.${change}`, projectId: actor.projectId, ...meta },
   });
+}
+
+/**
+ * The finding a rule is made from: one of the project (else 404 on findingId), of `lever`, open or
+ * accepted, about calls with a feature tag. `appliedAs` and `proxyDoes` word the errors ("a cache
+ * rule", "caches"). The feature is returned as the finding has it: the caller checks it as a field.
+ */
+export async function findingToApply(
+  projectId: string,
+  findingId: string,
+  want: { lever: string; appliedAs: string; proxyDoes: string },
+): Promise<{ finding: FindingView; feature: string }> {
+  let finding;
+  try {
+    finding = await getFinding(projectId, findingId);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw ValidationError.field("findingId", "findingId: no such finding in this project.", 404);
+    throw err;
+  }
+  if (finding.lever !== want.lever) {
+    throw ValidationError.field("findingId", `findingId: a ${finding.lever} finding cannot be applied as ${want.appliedAs} (only ${want.lever} findings).`);
+  }
+  if (finding.status !== "open" && finding.status !== "accepted") throw ValidationError.field("findingId", `findingId: the finding is ${finding.status}; reopen it to apply it.`);
+  const feature = finding.scope.feature;
+  if (typeof feature !== "string" || feature.trim() === "") {
+    throw ValidationError.field("findingId", `findingId: the finding covers calls without a feature tag; the proxy ${want.proxyDoes} calls by their x-spendlens-feature tag.`);
+  }
+  return { finding, feature };
 }
 
 /** A rule of the actor's project, or NotFoundError (also for a rule of another project). */
