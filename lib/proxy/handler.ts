@@ -4,11 +4,15 @@
 //   the response back as it arrives while a copy is read for logging -> queue the call record.
 // Between preparing the request and forwarding it, a distilled model an admin enabled for the call's
 // feature may answer it locally instead (issue 9, local-answer.ts): logged like a forwarded call, at $0.
-// A call it does not answer may then be answered from the exact-match response cache (a cache
+// A call it does not answer then has its static prompt replaced by a verified compressed one when an
+// admin applied a prompt-compression recommendation for it (prompt-rewriter.ts); every later step, the
+// cache key included, sees the request as it will be sent (and the call log stores it so).
+// The call may then be answered from the exact-match response cache (a cache
 // recommendation an admin applied, response-cache.ts): a stored answer, no upstream request. A call the
 // cache does not answer may then be sent to a cheaper model by a model route (a right-size
 // recommendation an admin applied, model-router.ts): only the body's `model` changes. The order is
-// cheapest first: a distilled answer needs no cache entry, a cached answer needs no routing.
+// cheapest first: a distilled answer needs no cache entry, a cached answer needs no routing. The
+// distilled model is asked before the rewrite because it was trained on the prompt the client sends.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -21,6 +25,7 @@ import { CallLog, CapturedBody, type CallLogStats, type CallRecord, type WriteEv
 import { HeaderError, preferIdentityEncoding, responseHeadersForClient, splitRequestHeaders, type CallTags } from "./headers";
 import { LocalAnswers, localAnswerApi, type LocalAnswerStats } from "./local-answer";
 import { ModelRouter, type ModelRouterStats } from "./model-router";
+import { PromptRewriter, type PromptRewriterStats } from "./prompt-rewriter";
 import { ResponseCache, withZeroUsage, type CacheApi, type CacheDecision, type ResponseCacheStats } from "./response-cache";
 import { ChatCompletionStreamAssembler, ResponsesStreamAssembler } from "./openai-stream";
 import { ProjectUpstreamCache } from "./project-upstreams";
@@ -70,6 +75,10 @@ export type ProxyHandlerOptions = {
   modelRoutesTtlMs?: number;
   /** Random draws for the model routes' audit shares. Default Math.random. */
   modelRoutesRandom?: () => number;
+  /** How long a project's enabled prompt rules are cached. Default 5 s. */
+  promptRulesTtlMs?: number;
+  /** Random draws for the prompt rules' audit shares. Default Math.random. */
+  promptRulesRandom?: () => number;
   /** How long a project's enabled cache rules are cached. Default 5 s. */
   cacheRulesTtlMs?: number;
   /** Answers kept in the response cache at most. Default: env PROXY_CACHE_MAX_ENTRIES, else 10,000. */
@@ -94,6 +103,8 @@ export type ProxyStats = {
   distilled: LocalAnswerStats;
   /** Calls sent to another model by a model route, audits kept on the original, failures to read routes. */
   routes: ModelRouterStats;
+  /** Calls sent with a compressed static prompt, audits sent as written, failures to read the rules. */
+  prompts: PromptRewriterStats;
   /** Calls answered from the response cache, misses, audits, and what it holds. */
   cache: ResponseCacheStats;
   log: CallLogStats;
@@ -107,7 +118,7 @@ export type ProxyHandler = ((req: IncomingMessage, res: ServerResponse) => void)
   close(): Promise<void>;
 };
 
-type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop" | "distilledRandom" | "modelRoutesRandom" | "cacheRandom" | "cacheNow">> & {
+type Settings = Required<Omit<ProxyHandlerOptions, "allowlist" | "defaultUpstreams" | "onLogDrop" | "distilledRandom" | "modelRoutesRandom" | "promptRulesRandom" | "cacheRandom" | "cacheNow">> & {
   allowlist: ReturnType<typeof parseAllowlist>;
   defaultUpstreams: Record<ProxyProvider, string>;
 };
@@ -159,6 +170,7 @@ function resolveSettings(opts: ProxyHandlerOptions): Settings {
     distilledModelsTtlMs: opts.distilledModelsTtlMs ?? 5_000,
     distilledAuditShare: opts.distilledAuditShare ?? envShare("PROXY_DISTILLED_AUDIT_SHARE", 0.02),
     modelRoutesTtlMs: opts.modelRoutesTtlMs ?? 5_000,
+    promptRulesTtlMs: opts.promptRulesTtlMs ?? 5_000,
     cacheRulesTtlMs: opts.cacheRulesTtlMs ?? 5_000,
     cacheMaxEntries: opts.cacheMaxEntries ?? envInt("PROXY_CACHE_MAX_ENTRIES", 10_000),
     cacheMaxBytes: opts.cacheMaxBytes ?? envInt("PROXY_CACHE_MAX_BYTES", 64 * 2 ** 20),
@@ -225,6 +237,16 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
     onError: (message) => {
       if (Date.now() - lastModelRouteError < 60_000) return;
       lastModelRouteError = Date.now();
+      console.error(`[proxy] ${message}`);
+    },
+  });
+  let lastPromptRuleError = 0;
+  const promptRewriter = new PromptRewriter({
+    ttlMs: settings.promptRulesTtlMs,
+    random: opts.promptRulesRandom ?? Math.random,
+    onError: (message) => {
+      if (Date.now() - lastPromptRuleError < 60_000) return;
+      lastPromptRuleError = Date.now();
       console.error(`[proxy] ${message}`);
     },
   });
@@ -318,6 +340,14 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       }
       // An audited call: the LLM's answer is logged next to what the model would have said.
       if (local?.tags) log.tags = { ...log.tags, ...local.tags };
+      const prompt = await promptRewriter.decide(key.projectId, headers.tags.feature, api, () => parsedBody(request));
+      if (prompt) {
+        log.tags = { ...log.tags, ...prompt.tags };
+        if (prompt.rewritten) {
+          request = withBody(request, prompt.body);
+          responseHeaders = { "x-spendlens-prompt": "compressed" };
+        }
+      }
       const caching = await responseCache.decide(key.projectId, headers.tags.feature, api, request.streaming, () => parsedBody(request));
       if (caching?.hit) {
         if (res.destroyed) return;
@@ -325,7 +355,7 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       }
       if (caching) {
         log.tags = { ...log.tags, ...caching.tags };
-        responseHeaders = { "x-spendlens-cache": caching.audit ? "audit" : "miss" };
+        responseHeaders = { ...responseHeaders, "x-spendlens-cache": caching.audit ? "audit" : "miss" };
         // The stored answer is replayed to any client: keep it uncompressed.
         preferIdentityEncoding(headers.forward);
         cacheStore = { store: caching.store, maxBytes: responseCache.maxEntryBytes() };
@@ -429,11 +459,12 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
   }) as ProxyHandler;
 
   handler.flushLogs = () => callLog.flush();
-  handler.stats = () => ({ ...counters, distilled: localAnswers.stats(), routes: modelRouter.stats(), cache: responseCache.stats(), log: callLog.stats() });
+  handler.stats = () => ({ ...counters, distilled: localAnswers.stats(), routes: modelRouter.stats(), prompts: promptRewriter.stats(), cache: responseCache.stats(), log: callLog.stats() });
   handler.close = async () => {
     localAnswers.close();
     responseCache.close();
     modelRouter.close();
+    promptRewriter.close();
     await callLog.close();
     await pools.close();
   };
@@ -521,7 +552,11 @@ function withStreamUsage(json: Json): Json {
 
 /** The request with another `model` (a model route): forwarded so, and logged so (it is what was called). */
 function withModel(request: PreparedRequest, model: string): PreparedRequest {
-  const json = { ...request.json, model };
+  return withBody(request, { ...request.json, model });
+}
+
+/** The request with another body (a compressed prompt, a routed model): forwarded so, and logged so. */
+function withBody(request: PreparedRequest, json: Json): PreparedRequest {
   const forward = request.addedUsageChunk ? withStreamUsage(json) : json;
   return { ...request, json, forwardBody: Buffer.from(JSON.stringify(forward)) };
 }

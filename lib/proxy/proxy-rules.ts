@@ -1,4 +1,4 @@
-// What model routes (model-routes.ts) and cache rules (cache-rules.ts) do alike when an admin changes
+// What model routes (model-routes.ts), cache rules (cache-rules.ts) and prompt rules (prompt-rules.ts) do alike when an admin changes
 // one: find the rule in the actor's project (404 otherwise), write only what differs, audit the change
 // as "project.update" on "<kind>:<id>", and tell the proxy of this process. Each module keeps its own
 // fields, checks and audit details; the table object is how it hands its Prisma model to these steps.
@@ -10,7 +10,7 @@ import { getFinding, type FindingView } from "../recommend/findings";
 export type RuleActor = { projectId: string; organizationId: string; actorUserId: string };
 
 /** The audit target prefix and change prefix: "model_route:<id>", "model_route.enable". */
-export type RuleKind = "model_route" | "cache_rule";
+export type RuleKind = "model_route" | "cache_rule" | "prompt_rule";
 
 /** The where clause of every query on one rule: its id within the actor's project. */
 type RuleWhere = { id: string; projectId: string };
