@@ -84,14 +84,21 @@ const modelRoutesOf = (projectId: string) => db.modelRoute.findMany({ where: { p
 let victimRuleId = "";
 let victimRules = "";
 const cacheRulesOf = (projectId: string) => db.cacheRule.findMany({ where: { projectId }, orderBy: { id: "asc" } }).then((rows) => JSON.stringify(rows));
+/** A prompt rule of the victim project (tenants.ts builds none) and its state, compared after the attacks. */
+let victimPromptRuleId = "";
+let victimPromptRules = "";
+const promptRulesOf = (projectId: string) => db.promptRule.findMany({ where: { projectId }, orderBy: { id: "asc" } }).then((rows) => JSON.stringify(rows));
 const checks: Array<{ target: string; actor: string; ok: boolean; got: string }> = [];
 
 function record(target: string, actor: string, ok: boolean, got: string) {
   checks.push({ target, actor, ok, got });
 }
 
-/** Values for each dynamic segment, taken from `w` (victim or the outsider's own workspace). */
-function paramValues(names: string[], w: { org: string; project: string }): Record<string, string> {
+/**
+ * Values for each dynamic segment, taken from `w` (victim or the outsider's own workspace). `route` names
+ * the route where one segment name means different rows ([ruleId]: a cache rule or a prompt rule).
+ */
+function paramValues(names: string[], w: { org: string; project: string }, route = ""): Record<string, string> {
   const values: Record<string, string> = {
     org: w.org,
     project: w.project,
@@ -102,7 +109,7 @@ function paramValues(names: string[], w: { org: string; project: string }): Reco
     findingId: victim.findingId,
     modelId: victim.distilledModelId,
     routeId: victimRouteId,
-    ruleId: victimRuleId,
+    ruleId: route.includes("/prompt-rules/") ? victimPromptRuleId : victimRuleId,
     messageId: victim.emailMessageId,
     token: victim.invitationToken,
   };
@@ -124,6 +131,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "PATCH orgs/[org]/projects/[project]/findings/[findingId]": { action: "dismiss", reason: "not for us" },
   "PATCH orgs/[org]/projects/[project]/model-routes/[routeId]": { enabled: false },
   "PATCH orgs/[org]/projects/[project]/cache-rules/[ruleId]": { enabled: false },
+  "PATCH orgs/[org]/projects/[project]/prompt-rules/[ruleId]": { enabled: false },
 };
 
 async function callRoute(entry: RouteEntry, method: string, handler: Handler, params: Record<string, string>, cookie?: string): Promise<{ status: number; text: string }> {
@@ -147,6 +155,8 @@ beforeAll(async () => {
   victimRoutes = await modelRoutesOf(victim.project.id);
   victimRuleId = (await db.cacheRule.create({ data: { projectId: victim.project.id, feature: "support", model: "gpt-4o" } })).id;
   victimRules = await cacheRulesOf(victim.project.id);
+  victimPromptRuleId = (await db.promptRule.create({ data: { projectId: victim.project.id, feature: "support", promptHash: "0".repeat(64), replacement: "Be brief." } })).id;
+  victimPromptRules = await promptRulesOf(victim.project.id);
   outsider = await person("Mallory");
   before = await victim.snapshot();
 }, 120_000);
@@ -177,7 +187,7 @@ describe("every API route refuses those who must not reach the victim", () => {
       const names = paramsOf(r.name);
       for (const { method, handler } of r.methods) {
         const label = `${method} /api/${r.name}`;
-        const victimParams = paramValues(names, target);
+        const victimParams = paramValues(names, target, r.name);
 
         const anon = await callRoute(r, method, handler, victimParams);
         record(label, "anonymous", anon.status === 401, `${anon.status}`);
@@ -187,7 +197,7 @@ describe("every API route refuses those who must not reach the victim", () => {
 
         // Ids of the victim's rows under the outsider's own organization/project.
         if (names.some((n) => n !== "org" && n !== "project")) {
-          const idor = await callRoute(r, method, handler, paramValues(names, own), outsider.cookie);
+          const idor = await callRoute(r, method, handler, paramValues(names, own, r.name), outsider.cookie);
           // A 400 here means validation ran first: add a valid body to VALID_BODIES so the lookup is tested.
           record(label, "own org + victim's ids", [403, 404].includes(idor.status) && !leaksVictim(idor.text), `${idor.status} ${idor.text.slice(0, 80)}`);
         }
@@ -205,6 +215,7 @@ describe("every API route refuses those who must not reach the victim", () => {
     expect(await victim.snapshot()).toBe(before);
     expect(await modelRoutesOf(victim.project.id)).toBe(victimRoutes);
     expect(await cacheRulesOf(victim.project.id)).toBe(victimRules);
+    expect(await promptRulesOf(victim.project.id)).toBe(victimPromptRules);
   }, 120_000);
 
   it("session routes: anonymous 401; another user cannot accept the victim's invitation or list its organization", async () => {
