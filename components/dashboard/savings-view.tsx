@@ -43,8 +43,9 @@ function duration(seconds: number): string {
 }
 
 /**
- * The proxy rule a finding can become: a model route (rightsize, lib/proxy/model-routes.ts) or a cache
- * rule (cache, lib/proxy/cache-rules.ts), or null when the finding cannot be applied in the proxy.
+ * The proxy rule a finding can become: a model route (rightsize, lib/proxy/model-routes.ts), a cache
+ * rule (cache, lib/proxy/cache-rules.ts) or a prompt rule (a compressed fixed prompt a replay verified,
+ * lib/proxy/prompt-rules.ts), or null when the finding cannot be applied in the proxy.
  */
 function proxyApplication(f: FindingView, apiBase: string): ProxyApplication | null {
   if (f.status !== "open" && f.status !== "accepted") return null;
@@ -73,10 +74,29 @@ function proxyApplication(f: FindingView, apiBase: string): ProxyApplication | n
       done: (created) => `${created ? "Applied" : "Already applied"} in the proxy: repeated "${feature}" calls of ${model} are answered from the cache (exact match). Turn it off or delete it in project settings.`,
     };
   }
+  const evidence = f.evidence;
+  const verification = evidence.verification as { status?: unknown } | undefined;
+  if (
+    f.lever === "compress" &&
+    evidence.kind === "prompt_compression" &&
+    evidence.recommended === true &&
+    verification?.status === "verified" &&
+    typeof feature === "string" &&
+    feature &&
+    typeof f.scope.promptHash === "string"
+  ) {
+    return {
+      url: `${apiBase}/prompt-rules`,
+      confirm:
+        `Let the Spendlens proxy send "${feature}" calls with this fixed prompt with the compressed one instead (${String(evidence.originalTokens ?? "?")} -> ${String(evidence.candidateTokens ?? "?")} tokens)? ` +
+        "A replay verified that its answers agree with the original's. 2% keep the original prompt to keep measuring.",
+      done: (created) => `${created ? "Applied" : "Already applied"} in the proxy: "${feature}" calls with this prompt are sent with the compressed one. Turn it off or delete it in project settings.`,
+    };
+  }
   return null;
 }
 
-/** "Apply in proxy" on a finding the proxy can act on (a rightsize or cache recommendation). */
+/** "Apply in proxy" on a finding the proxy can act on (a rightsize, cache or verified prompt-compression recommendation). */
 function ApplyInProxy({ f, apiBase }: { f: FindingView; apiBase: string }) {
   const application = proxyApplication(f, apiBase);
   const [busy, setBusy] = useState(false);
@@ -363,7 +383,7 @@ function RealisedTable({ realised }: { realised: RealisedSummary }) {
 }
 
 /**
- * `canApplyRoutes`: show "Apply in proxy" on rightsize and cache findings (the API allows it to ADMIN and OWNER).
+ * `canApplyRoutes`: show "Apply in proxy" on rightsize, cache and verified prompt-compression findings (the API allows it to ADMIN and OWNER).
  */
 export function SavingsView(props: { apiBase: string; callsPath: string; initial: SavingsData; runs: RunsOverview; canDecide: boolean; canApplyRoutes: boolean }) {
   const canApplyRoutes = props.canApplyRoutes;

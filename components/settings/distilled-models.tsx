@@ -1,12 +1,14 @@
 // What the proxy does for the project beyond logging: distilled models (issue 9; each version the
 // distillation analysis trained, how it measured on the calls it never saw, and the switch that lets the
 // proxy answer its feature with it), model routes (right-size recommendations applied in the proxy,
-// lib/proxy/model-routes.ts) and cache rules (cache recommendations applied in the proxy,
-// lib/proxy/cache-rules.ts). Rendered on the server (dates in the organization's time zone); the
+// lib/proxy/model-routes.ts), cache rules (cache recommendations applied in the proxy,
+// lib/proxy/cache-rules.ts) and prompt rules (verified prompt compressions applied in the proxy,
+// lib/proxy/prompt-rules.ts). Rendered on the server (dates in the organization's time zone); the
 // switches are small client parts.
 import { listDistilledModels, type DistilledModelView } from "@/lib/analysis/distill/models";
 import { listCacheRules } from "@/lib/proxy/cache-rules";
 import { listModelRoutes } from "@/lib/proxy/model-routes";
+import { listPromptRules } from "@/lib/proxy/prompt-rules";
 import { formatDateTime } from "../format";
 import { DistilledModelToggle } from "./distilled-model-toggle";
 import { ProxyRuleActions } from "./proxy-rule-actions";
@@ -29,13 +31,15 @@ function measured(metrics: unknown): Measured {
 const percent = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
 
 /**
- * The distilled models, followed by the model routes and the cache rules (`routesUrl` / `cacheRulesUrl`
- * default to the model-routes / cache-rules APIs next to `url`, the distilled API).
+ * The distilled models, followed by the model routes, the cache rules and the prompt rules (`routesUrl` /
+ * `cacheRulesUrl` / `promptRulesUrl` default to the model-routes / cache-rules / prompt-rules APIs next to
+ * `url`, the distilled API).
  */
-export async function DistilledModelsPanel(props: { projectId: string; url: string; routesUrl?: string; cacheRulesUrl?: string; canManage: boolean; timeZone: string }) {
+export async function DistilledModelsPanel(props: { projectId: string; url: string; routesUrl?: string; cacheRulesUrl?: string; promptRulesUrl?: string; canManage: boolean; timeZone: string }) {
   const models: DistilledModelView[] = await listDistilledModels(props.projectId);
   const routesUrl = props.routesUrl ?? props.url.replace(/\/distilled$/, "/model-routes");
   const cacheRulesUrl = props.cacheRulesUrl ?? props.url.replace(/\/distilled$/, "/cache-rules");
+  const promptRulesUrl = props.promptRulesUrl ?? props.url.replace(/\/distilled$/, "/prompt-rules");
   return (
     <>
       <ProxyRulesTable
@@ -86,6 +90,7 @@ export async function DistilledModelsPanel(props: { projectId: string; url: stri
       />
       <ModelRoutesPanel projectId={props.projectId} url={routesUrl} canManage={props.canManage} timeZone={props.timeZone} />
       <CacheRulesPanel projectId={props.projectId} url={cacheRulesUrl} canManage={props.canManage} timeZone={props.timeZone} />
+      <PromptRulesPanel projectId={props.projectId} url={promptRulesUrl} canManage={props.canManage} timeZone={props.timeZone} />
     </>
   );
 }
@@ -197,6 +202,64 @@ export async function CacheRulesPanel(props: { projectId: string; url: string; c
           enabled={r.enabled}
           confirmTurnOn={`Let the proxy answer repeated "${r.feature}" calls of ${r.model} from its cache again?`}
           confirmDelete={`Delete the cache rule of "${r.feature}" on ${r.model}? Its stored answers are dropped and its calls all go to the model.`}
+        />
+      )}
+    />
+  );
+}
+
+/** The start of a replacement prompt, for the table (the whole text is in the cell's title). */
+function excerpt(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Prompt rules: a feature's calls with one fixed prompt sent with a verified compressed one, with their switches. */
+export async function PromptRulesPanel(props: { projectId: string; url: string; canManage: boolean; timeZone: string }) {
+  const rules = await listPromptRules(props.projectId);
+  return (
+    <ProxyRulesTable
+      headingId="prompt-rules-heading"
+      testId="prompt-rules-table"
+      title="Prompt rules"
+      about={
+        <>
+          Verified prompt-compression recommendations applied in the proxy (&quot;Apply in proxy&quot; on the savings page): a feature&apos;s calls that send the original fixed prompt are sent
+          with the compressed one, except an audit share that keeps the original prompt&apos;s answers measured.
+        </>
+      }
+      viewerNote="Only admins and owners can turn a rule on or off, or delete it."
+      canManage={props.canManage}
+      columns={[
+        { label: "Feature" },
+        { label: "Prompt", title: "sha256 of the original fixed prompt, and the compressed prompt sent instead" },
+        { label: "Audit share", title: "Share of the matched calls sent with the original prompt" },
+        { label: "Created" },
+        { label: "Status" },
+      ]}
+      rules={rules}
+      empty="No prompt rules. A prompt-compression recommendation whose replay check passed can be applied in the proxy from the savings page."
+      cells={(r) => (
+        <>
+          <td>
+            <code>{r.feature}</code>
+          </td>
+          <td title={r.replacement}>
+            <code>{r.promptHash.slice(0, 12)}</code> → <span className="small">{excerpt(r.replacement)}</span>
+          </td>
+          <td>{percent(r.auditShare)}</td>
+          <RuleCreated rule={r} timeZone={props.timeZone} />
+          <td>
+            <EnabledBadge enabled={r.enabled} />
+          </td>
+        </>
+      )}
+      actions={(r) => (
+        <ProxyRuleActions
+          url={`${props.url}/${encodeURIComponent(r.id)}`}
+          enabled={r.enabled}
+          confirmTurnOn={`Let the proxy send "${r.feature}" calls with this prompt with the compressed one again?`}
+          confirmDelete={`Delete the prompt rule of "${r.feature}"? Its calls are sent with the prompt they carry.`}
         />
       )}
     />

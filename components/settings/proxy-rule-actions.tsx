@@ -1,6 +1,6 @@
 "use client";
-// Switch and delete of one proxy rule: a model route (PATCH / DELETE .../model-routes/<id>) or a cache
-// rule (.../cache-rules/<id>). The caller words the confirmations.
+// Switch and delete of one proxy rule: a model route (PATCH / DELETE .../model-routes/<id>), a cache
+// rule (.../cache-rules/<id>) or a prompt rule (.../prompt-rules/<id>). The caller words the confirmations.
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { sendJson } from "../send-json";

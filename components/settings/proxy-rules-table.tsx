@@ -1,5 +1,5 @@
 // The card every kind of thing the proxy applies for a project is listed in (distilled models, model
-// routes, cache rules, components/settings/distilled-models.tsx): a heading with what it does, a
+// routes, cache rules, prompt rules, components/settings/distilled-models.tsx): a heading with what it does, a
 // table of one row per rule, and an actions column for admins and owners. Rendered on the server.
 import type { ReactNode } from "react";
 import { formatDateTime } from "../format";
