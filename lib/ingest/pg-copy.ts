@@ -76,6 +76,18 @@ const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
  * its bytes, so nothing is quoted or escaped on our side and nothing is parsed as CSV on the server's.
  * Postgres text cannot hold NUL: it becomes U+FFFD (JS lone surrogates become U+FFFD when encoded).
  */
+/**
+ * A string as a Postgres text column stores it: NUL (which text cannot hold) and lone surrogates (which
+ * UTF-8 cannot encode, so they arrive as U+FFFD) both become U+FFFD. Anything keyed in Node on a value
+ * that Postgres also keys on (the rollups) must use this form, or two keys distinct in Node collide there.
+ */
+export function pgSafeText(value: string): string {
+  if (!NUL_OR_SURROGATE.test(value)) return value;
+  return value.replace(NUL_OR_LONE_SURROGATE, "\ufffd");
+}
+const NUL_OR_SURROGATE = /[\u0000\ud800-\udfff]/;
+const NUL_OR_LONE_SURROGATE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 export class BinaryCopyWriter {
   private buf: Buffer;
   private at = 0;
@@ -111,7 +123,7 @@ export class BinaryCopyWriter {
 
   text(value: string | null | undefined): void {
     if (value === null || value === undefined) return this.nullField();
-    const clean = value.includes("\u0000") ? value.replace(/\u0000/g, "\ufffd") : value;
+    const clean = pgSafeText(value);
     this.ensure(4 + clean.length * 3);
     const written = this.buf.write(clean, this.at + 4, "utf8");
     this.buf.writeInt32BE(written, this.at);

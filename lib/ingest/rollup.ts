@@ -1,3 +1,5 @@
+import { pgSafeText } from "./pg-copy";
+
 // Latency histogram of the hourly rollup (UsageHourly.latencyBuckets). Bucket i counts calls with
 // LATENCY_BUCKET_BOUNDS_MS[i-1] <= latency < LATENCY_BUCKET_BOUNDS_MS[i]; the last bucket is open-ended.
 // Roughly exponential bounds keep the p50/p95 error of an interpolated estimate within ~20% at any scale,
@@ -121,8 +123,9 @@ export function aggregateRollups(calls: Iterable<RollupInput>): Rollups {
   for (const c of calls) {
     const ms = c.timestamp.getTime();
     const hour = new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
-    const model = c.model ?? "";
-    const feature = c.feature ?? "";
+    // Keys as Postgres will hold them (pgSafeText): "\u0000" and "\ud800" are one key there.
+    const model = pgSafeText(c.model ?? "");
+    const feature = pgSafeText(c.feature ?? "");
     const hourKey = `${hour}\u0000${model}\u0000${feature}`;
     let h = hourly.get(hourKey);
     if (!h) {
@@ -144,7 +147,7 @@ export function aggregateRollups(calls: Iterable<RollupInput>): Rollups {
       hourly.set(hourKey, h);
     }
     const day = new Date(Math.floor(ms / 86_400_000) * 86_400_000).toISOString();
-    const endUser = c.endUser ?? "";
+    const endUser = pgSafeText(c.endUser ?? "");
     const userKey = `${day}\u0000${endUser}`;
     let u = users.get(userKey);
     if (!u) {

@@ -97,6 +97,22 @@ describe("writeEvents", () => {
     expect(content).toBe("a\ufffdb \ufffd c \\u0000 literal");
   });
 
+  it("rolls up names that differ only in characters Postgres stores as U+FFFD under one key (found by the OTLP fuzz test)", async () => {
+    const q = await createProjectWithKey("w-keys");
+    const named = (id: string, feature: string, user: string) => ({ ...openAIChatEvent({ id }), tags: { feature, user } });
+    // "\u0000" and a lone "\ud800" are distinct in JavaScript but both become "\ufffd" in a text column:
+    // aggregated apart, one upsert statement would touch the same rollup row twice and fail the batch.
+    const r = await writeEvents({ projectId: q.projectId, organizationId: q.organizationId, source: "sdk" }, [
+      named("k-1", "f\u0000", "u\u0000"),
+      named("k-2", "f\ud800", "u\udc00"),
+    ]);
+    expect(r.inserted).toBe(2);
+    const hourly = await db.usageHourly.findMany({ where: { projectId: q.projectId } });
+    expect(hourly.map((h) => [h.feature, h.requests])).toEqual([["f\ufffd", 2]]);
+    const users = await db.usageDailyUser.findMany({ where: { projectId: q.projectId } });
+    expect(users.map((u) => [u.endUser, u.requests])).toEqual([["u\ufffd", 2]]);
+  });
+
   it("applies the organization's price override (per model) and fingerprints it in priceVersion", async () => {
     const base = await writeEvents(ctx(), [openAIChatEvent({ id: "ovr-before" })]);
     expect(base.inserted).toBe(1);
