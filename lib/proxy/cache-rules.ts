@@ -11,41 +11,30 @@
 import { db } from "../db/client";
 import { ValidationError } from "../http/errors";
 import { auditShareField, featureField, modelApi, modelField } from "./model-routes";
-import { auditRuleChange, deleteRule, findingToApply, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
+import {
+  auditRuleChange,
+  DEFAULT_RULE_AUDIT_SHARE,
+  deleteRule,
+  findingToApply,
+  RULE_COMMON_SELECT,
+  RuleChangeNotices,
+  ruleView,
+  updateRule,
+  type ProxyRuleTable,
+  type RuleActor,
+  type RuleCommonView,
+} from "./proxy-rules";
 
-export type CacheRuleView = {
-  id: string;
-  feature: string;
-  model: string;
-  ttlSeconds: number;
-  enabled: boolean;
-  auditShare: number;
-  findingId: string | null;
-  createdBy: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-};
+export type CacheRuleView = RuleCommonView & { feature: string; model: string; ttlSeconds: number };
 
-export const DEFAULT_CACHE_AUDIT_SHARE = 0.02;
 export const DEFAULT_CACHE_TTL_SECONDS = 86_400;
 export const MIN_CACHE_TTL_SECONDS = 60;
 export const MAX_CACHE_TTL_SECONDS = 30 * 86_400;
 
-const VIEW = {
-  id: true,
-  feature: true,
-  model: true,
-  ttlSeconds: true,
-  enabled: true,
-  auditShare: true,
-  findingId: true,
-  createdAt: true,
-  updatedAt: true,
-  createdBy: { select: { email: true } },
-} as const;
+const VIEW = { ...RULE_COMMON_SELECT, feature: true, model: true, ttlSeconds: true } as const;
 
 type Row = Omit<CacheRuleView, "createdBy"> & { createdBy: { email: string } | null };
-const toView = (r: Row): CacheRuleView => ({ ...r, createdBy: r.createdBy?.email ?? null });
+const toView = (r: Row): CacheRuleView => ruleView(r);
 
 // ---------------------------------------------------------------- change notices
 
@@ -129,7 +118,7 @@ export async function createCacheRule(actor: RuleActor, body: Record<string, unk
     fields = { feature: featureField(body.feature, "the x-spendlens-feature tag of the calls to cache"), model: modelField("model", body.model), findingId: null };
     ttlSeconds = body.ttlSeconds === undefined ? DEFAULT_CACHE_TTL_SECONDS : ttlField(body.ttlSeconds);
   }
-  const auditShare = body.auditShare === undefined ? DEFAULT_CACHE_AUDIT_SHARE : auditShareField(body.auditShare, "the share of cache hits forwarded anyway");
+  const auditShare = body.auditShare === undefined ? DEFAULT_RULE_AUDIT_SHARE : auditShareField(body.auditShare, "the share of cache hits forwarded anyway");
   checkCacheModel(fields.model);
 
   const { projectId } = actor;

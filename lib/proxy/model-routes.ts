@@ -12,38 +12,27 @@ import { ValidationError } from "../http/errors";
 import { matchModel, undatedAlias } from "../pricing/match";
 import { providerFamily } from "../pricing/cost";
 import { EVENT_LIMITS } from "../ingest/validate";
-import { auditRuleChange, deleteRule, findingToApply, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
+import {
+  auditRuleChange,
+  DEFAULT_RULE_AUDIT_SHARE,
+  deleteRule,
+  findingToApply,
+  RULE_COMMON_SELECT,
+  RuleChangeNotices,
+  ruleView,
+  updateRule,
+  type ProxyRuleTable,
+  type RuleActor,
+  type RuleCommonView,
+} from "./proxy-rules";
 
-export type ModelRouteView = {
-  id: string;
-  feature: string;
-  fromModel: string;
-  toModel: string;
-  enabled: boolean;
-  auditShare: number;
-  findingId: string | null;
-  createdBy: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-};
+export type ModelRouteView = RuleCommonView & { feature: string; fromModel: string; toModel: string };
 
-export const DEFAULT_ROUTE_AUDIT_SHARE = 0.02;
 
-const VIEW = {
-  id: true,
-  feature: true,
-  fromModel: true,
-  toModel: true,
-  enabled: true,
-  auditShare: true,
-  findingId: true,
-  createdAt: true,
-  updatedAt: true,
-  createdBy: { select: { email: true } },
-} as const;
+const VIEW = { ...RULE_COMMON_SELECT, feature: true, fromModel: true, toModel: true } as const;
 
 type Row = Omit<ModelRouteView, "createdBy"> & { createdBy: { email: string } | null };
-const toView = (r: Row): ModelRouteView => ({ ...r, createdBy: r.createdBy?.email ?? null });
+const toView = (r: Row): ModelRouteView => ruleView(r);
 
 // ---------------------------------------------------------------- change notices
 
@@ -168,7 +157,7 @@ export async function createModelRoute(actor: RuleActor, body: Record<string, un
   } else {
     fields = { feature: featureField(body.feature), fromModel: modelField("fromModel", body.fromModel), toModel: modelField("toModel", body.toModel), findingId: null };
   }
-  const auditShare = body.auditShare === undefined ? DEFAULT_ROUTE_AUDIT_SHARE : auditShareField(body.auditShare);
+  const auditShare = body.auditShare === undefined ? DEFAULT_RULE_AUDIT_SHARE : auditShareField(body.auditShare);
   checkRouteModels(fields.fromModel, fields.toModel);
 
   const { projectId } = actor;

@@ -11,38 +11,27 @@ import { db } from "../db/client";
 import { ValidationError } from "../http/errors";
 import { sha256Hex } from "../ingest/prompts";
 import { auditShareField, featureField } from "./model-routes";
-import { auditRuleChange, deleteRule, findingToApply, RuleChangeNotices, updateRule, type ProxyRuleTable, type RuleActor } from "./proxy-rules";
+import {
+  auditRuleChange,
+  DEFAULT_RULE_AUDIT_SHARE,
+  deleteRule,
+  findingToApply,
+  RULE_COMMON_SELECT,
+  RuleChangeNotices,
+  ruleView,
+  updateRule,
+  type ProxyRuleTable,
+  type RuleActor,
+  type RuleCommonView,
+} from "./proxy-rules";
 
-export type PromptRuleView = {
-  id: string;
-  feature: string;
-  promptHash: string;
-  replacement: string;
-  enabled: boolean;
-  auditShare: number;
-  findingId: string | null;
-  createdBy: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-};
+export type PromptRuleView = RuleCommonView & { feature: string; promptHash: string; replacement: string };
 
-export const DEFAULT_PROMPT_AUDIT_SHARE = 0.02;
 
-const VIEW = {
-  id: true,
-  feature: true,
-  promptHash: true,
-  replacement: true,
-  enabled: true,
-  auditShare: true,
-  findingId: true,
-  createdAt: true,
-  updatedAt: true,
-  createdBy: { select: { email: true } },
-} as const;
+const VIEW = { ...RULE_COMMON_SELECT, feature: true, promptHash: true, replacement: true } as const;
 
 type Row = Omit<PromptRuleView, "createdBy"> & { createdBy: { email: string } | null };
-const toView = (r: Row): PromptRuleView => ({ ...r, createdBy: r.createdBy?.email ?? null });
+const toView = (r: Row): PromptRuleView => ruleView(r);
 
 // ---------------------------------------------------------------- change notices
 
@@ -127,7 +116,7 @@ export async function createPromptRule(actor: RuleActor, body: Record<string, un
   for (const f of ["feature", "promptHash", "replacement"] as const) {
     if (body[f] !== undefined) throw ValidationError.field(f, `${f} comes from the finding: leave it out.`);
   }
-  const auditShare = body.auditShare === undefined ? DEFAULT_PROMPT_AUDIT_SHARE : auditShareField(body.auditShare, "the share of calls sent with the original prompt");
+  const auditShare = body.auditShare === undefined ? DEFAULT_RULE_AUDIT_SHARE : auditShareField(body.auditShare, "the share of calls sent with the original prompt");
   const fields = await fieldsFromFinding(actor.projectId, body.findingId.trim());
 
   const { projectId } = actor;

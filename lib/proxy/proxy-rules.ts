@@ -6,6 +6,37 @@ import { NotFoundError, ValidationError } from "../http/errors";
 import { writeAuditLog } from "../orgs/audit";
 import { getFinding, type FindingView } from "../recommend/findings";
 
+/** What every kind of rule has and shows, beside its own fields. */
+export type RuleCommonView = {
+  id: string;
+  enabled: boolean;
+  auditShare: number;
+  findingId: string | null;
+  /** Email of who created it. */
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** The Prisma select for RuleCommonView (spread into each kind's select with its own fields). */
+export const RULE_COMMON_SELECT = {
+  id: true,
+  enabled: true,
+  auditShare: true,
+  findingId: true,
+  createdAt: true,
+  updatedAt: true,
+  createdBy: { select: { email: true } },
+} as const;
+
+/** A rule row as selected with RULE_COMMON_SELECT, as shown (createdBy as the email). */
+export function ruleView<Row extends { createdBy: { email: string } | null }>(row: Row): Omit<Row, "createdBy"> & { createdBy: string | null } {
+  return { ...row, createdBy: row.createdBy?.email ?? null };
+}
+
+/** Share of matched calls a new rule leaves as they were, so what it changes stays measured. */
+export const DEFAULT_RULE_AUDIT_SHARE = 0.02;
+
 /** Who changes a rule, and in which project (every query is scoped by projectId). */
 export type RuleActor = { projectId: string; organizationId: string; actorUserId: string };
 
