@@ -72,7 +72,13 @@ async function startServer(kind: ServerKind, env: NodeJS.ProcessEnv): Promise<{ 
       }
     });
     proc.once("exit", (code) => reject(new Error(`ingest server exited (${code}) before reporting its port`)));
+  }).catch((err: unknown) => {
+    // Never leave a server child behind when it did not come up.
+    proc.kill("SIGKILL");
+    throw err;
   });
+  // And if this process dies first (a crash mid-run), take the children with it.
+  process.once("exit", () => proc.kill("SIGKILL"));
   return { kind, port, proc };
 }
 
