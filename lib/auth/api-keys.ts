@@ -4,6 +4,7 @@
 // guessed offline, and verification sits on the ingest hot path.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { db } from "../db/client";
+import { processShared } from "../runtime/process-shared";
 
 const KEY_RE = /^sl_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -29,11 +30,9 @@ export type VerifiedKey = { keyId: string; projectId: string; organizationId: st
 export type KeyFailure = { error: "missing" | "malformed" | "invalid" | "revoked" };
 
 type CacheEntry = { at: number; value: VerifiedKey | KeyFailure; secretHash: string };
-// One cache per process, on globalThis: `npm start` loads this module twice — in the launcher, which
-// answers ingest directly (lib/http/app-listener.ts), and inside the Next.js server bundle, where keys are
-// revoked — and a revocation must reach the copy ingest checks at once, not after CACHE_MS.
-const shared = globalThis as typeof globalThis & { __spendlensApiKeyCache?: Map<string, CacheEntry> };
-const cache = (shared.__spendlensApiKeyCache ??= new Map<string, CacheEntry>());
+// One per process (lib/runtime/process-shared.ts): keys are revoked in the Next.js bundle and checked by
+// the launcher's ingest path, and a revocation must reach it at once, not after CACHE_MS.
+const cache = processShared("api-key-cache", () => new Map<string, CacheEntry>());
 const CACHE_MS = 10_000; // a revoked key stops working within this many ms on every process
 const LAST_USED_EVERY_MS = 60_000;
 const lastUsedWritten = new Map<string, number>();

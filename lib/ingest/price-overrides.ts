@@ -3,6 +3,7 @@
 // call priced under an older table or older overrides with one indexed comparison.
 import { createHash } from "node:crypto";
 import { db } from "../db/client";
+import { processShared } from "../runtime/process-shared";
 import { PRICE_VERSION } from "../pricing/cost";
 import type { PriceEntry } from "../pricing/table";
 
@@ -18,10 +19,9 @@ export type OrgPricing = {
 /** How long a process may price with an override set it read earlier. */
 export const PRICE_OVERRIDE_CACHE_MS = 5_000;
 
-// Per process on globalThis: the launcher's direct ingest path and the Next.js bundle (where overrides
-// are edited and forgotten) load this module separately (see lib/auth/api-keys.ts).
-const shared = globalThis as typeof globalThis & { __spendlensOrgPricing?: Map<string, { at: number; value: Promise<OrgPricing> }> };
-const cache = (shared.__spendlensOrgPricing ??= new Map());
+// One per process (lib/runtime/process-shared.ts): overrides are edited and forgotten in the Next.js
+// bundle, and the launcher's ingest path prices with them.
+const cache = processShared("org-pricing", () => new Map<string, { at: number; value: Promise<OrgPricing> }>());
 
 export function pricingVersion(overrides: Record<string, Partial<PriceEntry>>): string {
   const models = Object.keys(overrides).sort();

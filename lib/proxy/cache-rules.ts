@@ -10,20 +10,22 @@
 // audited and told to the proxy of this process (the shared steps: proxy-rules.ts).
 import { db } from "../db/client";
 import { ValidationError } from "../http/errors";
-import { auditShareField, featureField, modelApi, modelField } from "./model-routes";
+import { modelApi, modelField } from "./model-routes";
 import {
   auditRuleChange,
   DEFAULT_RULE_AUDIT_SHARE,
   deleteRule,
   findingToApply,
   RULE_COMMON_SELECT,
-  RuleChangeNotices,
   ruleView,
   updateRule,
   type ProxyRuleTable,
   type RuleActor,
   type RuleCommonView,
+  auditShareField,
+  featureField,
 } from "./proxy-rules";
+import { ProcessNotices } from "../runtime/process-shared";
 
 export type CacheRuleView = RuleCommonView & { feature: string; model: string; ttlSeconds: number };
 
@@ -42,7 +44,7 @@ const toView = (r: Row): CacheRuleView => ruleView(r);
  * Listeners told when a rule of a project changes (the proxy drops its cached rules of the project and
  * the stored answers of the rule).
  */
-const notices = new RuleChangeNotices<[projectId: string, ruleId: string]>();
+const notices = new ProcessNotices<[projectId: string, ruleId: string]>("cache-rules");
 export function onCacheRuleChange(listener: (projectId: string, ruleId: string) => void): () => void {
   return notices.on(listener);
 }

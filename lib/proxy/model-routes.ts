@@ -11,23 +11,23 @@ import { db } from "../db/client";
 import { ValidationError } from "../http/errors";
 import { matchModel, undatedAlias } from "../pricing/match";
 import { providerFamily } from "../pricing/cost";
-import { EVENT_LIMITS } from "../ingest/validate";
 import {
   auditRuleChange,
   DEFAULT_RULE_AUDIT_SHARE,
   deleteRule,
   findingToApply,
   RULE_COMMON_SELECT,
-  RuleChangeNotices,
   ruleView,
   updateRule,
   type ProxyRuleTable,
   type RuleActor,
   type RuleCommonView,
+  auditShareField,
+  featureField,
 } from "./proxy-rules";
+import { ProcessNotices } from "../runtime/process-shared";
 
 export type ModelRouteView = RuleCommonView & { feature: string; fromModel: string; toModel: string };
-
 
 const VIEW = { ...RULE_COMMON_SELECT, feature: true, fromModel: true, toModel: true } as const;
 
@@ -37,7 +37,7 @@ const toView = (r: Row): ModelRouteView => ruleView(r);
 // ---------------------------------------------------------------- change notices
 
 /** Listeners told when a project's routes change (the proxy's router drops its cached routes). */
-const notices = new RuleChangeNotices<[projectId: string]>();
+const notices = new ProcessNotices<[projectId: string]>("model-routes");
 export function onModelRouteChange(listener: (projectId: string) => void): () => void {
   return notices.on(listener);
 }
@@ -89,24 +89,6 @@ export function modelField(field: string, value: unknown): string {
   // It goes into a response header (x-spendlens-routed): printable ASCII, no spaces.
   if (!MODEL_RE.test(model)) throw ValidationError.field(field, `${field} must be 1-200 printable ASCII characters without spaces.`);
   return model;
-}
-
-/** The x-spendlens-feature tag a proxy rule applies to (shared with cache rules). */
-export function featureField(value: unknown, purpose = "the x-spendlens-feature tag of the calls to route"): string {
-  if (typeof value !== "string" || value.trim() === "") throw ValidationError.field("feature", `feature is required: ${purpose}.`);
-  const feature = value.trim();
-  if (feature.length > EVENT_LIMITS.tagValueMaxChars) throw ValidationError.field("feature", `feature must be at most ${EVENT_LIMITS.tagValueMaxChars} characters.`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(feature)) throw ValidationError.field("feature", "feature must not contain control characters.");
-  return feature;
-}
-
-/** A rule's audit share, 0-1 (shared with cache rules; `meaning` says what the share is for). */
-export function auditShareField(value: unknown, meaning = "the share of calls kept on the original model"): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw ValidationError.field("auditShare", `auditShare must be a number from 0 to 1 (${meaning}).`);
-  }
-  return value;
 }
 
 const API_NAMES: Record<string, string> = { openai: "an OpenAI", anthropic: "an Anthropic" };

@@ -10,23 +10,23 @@
 import { db } from "../db/client";
 import { ValidationError } from "../http/errors";
 import { sha256Hex } from "../ingest/prompts";
-import { auditShareField, featureField } from "./model-routes";
 import {
   auditRuleChange,
   DEFAULT_RULE_AUDIT_SHARE,
   deleteRule,
   findingToApply,
   RULE_COMMON_SELECT,
-  RuleChangeNotices,
   ruleView,
   updateRule,
   type ProxyRuleTable,
   type RuleActor,
   type RuleCommonView,
+  auditShareField,
+  featureField,
 } from "./proxy-rules";
+import { ProcessNotices } from "../runtime/process-shared";
 
 export type PromptRuleView = RuleCommonView & { feature: string; promptHash: string; replacement: string };
-
 
 const VIEW = { ...RULE_COMMON_SELECT, feature: true, promptHash: true, replacement: true } as const;
 
@@ -36,7 +36,7 @@ const toView = (r: Row): PromptRuleView => ruleView(r);
 // ---------------------------------------------------------------- change notices
 
 /** Listeners told when a project's prompt rules change (the proxy's rewriter drops its cached rules). */
-const notices = new RuleChangeNotices<[projectId: string]>();
+const notices = new ProcessNotices<[projectId: string]>("prompt-rules");
 export function onPromptRuleChange(listener: (projectId: string) => void): () => void {
   return notices.on(listener);
 }

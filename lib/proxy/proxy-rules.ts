@@ -3,6 +3,7 @@
 // as "project.update" on "<kind>:<id>", and tell the proxy of this process. Each module keeps its own
 // fields, checks and audit details; the table object is how it hands its Prisma model to these steps.
 import { NotFoundError, ValidationError } from "../http/errors";
+import { EVENT_LIMITS } from "../ingest/validate";
 import { writeAuditLog } from "../orgs/audit";
 import { getFinding, type FindingView } from "../recommend/findings";
 
@@ -37,6 +38,26 @@ export function ruleView<Row extends { createdBy: { email: string } | null }>(ro
 /** Share of matched calls a new rule leaves as they were, so what it changes stays measured. */
 export const DEFAULT_RULE_AUDIT_SHARE = 0.02;
 
+// ---------------------------------------------------------------- fields every kind of rule has
+
+/** The x-spendlens-feature tag a proxy rule applies to (every kind of rule). */
+export function featureField(value: unknown, purpose = "the x-spendlens-feature tag of the calls to route"): string {
+  if (typeof value !== "string" || value.trim() === "") throw ValidationError.field("feature", `feature is required: ${purpose}.`);
+  const feature = value.trim();
+  if (feature.length > EVENT_LIMITS.tagValueMaxChars) throw ValidationError.field("feature", `feature must be at most ${EVENT_LIMITS.tagValueMaxChars} characters.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(feature)) throw ValidationError.field("feature", "feature must not contain control characters.");
+  return feature;
+}
+
+/** A rule's audit share, 0-1 (`meaning` says what the share is for). */
+export function auditShareField(value: unknown, meaning = "the share of calls kept on the original model"): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw ValidationError.field("auditShare", `auditShare must be a number from 0 to 1 (${meaning}).`);
+  }
+  return value;
+}
+
 /** Who changes a rule, and in which project (every query is scoped by projectId). */
 export type RuleActor = { projectId: string; organizationId: string; actorUserId: string };
 
@@ -57,18 +78,6 @@ export type ProxyRuleTable<Row, Change> = {
   /** Tells the proxy of this process (ruleId for the listeners that need it). */
   changed(projectId: string, ruleId: string): void;
 };
-
-/** Listeners told when a project's rules of one kind change. */
-export class RuleChangeNotices<Args extends unknown[]> {
-  private readonly listeners = new Set<(...args: Args) => void>();
-  on(listener: (...args: Args) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  tell(...args: Args): void {
-    for (const l of this.listeners) l(...args);
-  }
-}
 
 /** Audit a change of a rule: `change` is the verb ("create", "enable", ...), `meta` what it is about. */
 export async function auditRuleChange(actor: RuleActor, kind: RuleKind, ruleId: string, change: string, meta: Record<string, unknown>): Promise<void> {

@@ -1,6 +1,7 @@
 // Distilled models of a project: versioned artifacts per feature, off until an admin enables one (at
 // most one enabled version per feature). Every query is scoped by projectId.
 import { db } from "../../db/client";
+import { ProcessNotices } from "../../runtime/process-shared";
 import { assertArtifact, type DistilledArtifact } from "./artifact";
 
 export type DistilledModelView = { id: string; feature: string; version: number; threshold: number; enabled: boolean; metrics: unknown; createdAt: Date };
@@ -8,10 +9,11 @@ export type DistilledModelView = { id: string; feature: string; version: number;
 const VIEW = { id: true, feature: true, version: true, threshold: true, enabled: true, metrics: true, createdAt: true } as const;
 
 /** Listeners told when a model is enabled or disabled (serve.ts drops its cache). */
-const changeListeners = new Set<(projectId: string, feature: string) => void>();
+// One list per process (lib/runtime/process-shared.ts): models are switched in the Next.js bundle and
+// the proxy the launcher runs listens from its own copy of this module.
+const changeNotices = new ProcessNotices<[projectId: string, feature: string]>("distilled-models");
 export function onDistilledModelChange(listener: (projectId: string, feature: string) => void): () => void {
-  changeListeners.add(listener);
-  return () => changeListeners.delete(listener);
+  return changeNotices.on(listener);
 }
 
 /** Store a new version for the artifact's feature (disabled). Versions count up per (project, feature). */
@@ -44,7 +46,7 @@ export async function setDistilledModelEnabled(projectId: string, id: string, en
     ...(enabled ? [db.distilledModel.updateMany({ where: { projectId, feature: row.feature, enabled: true, NOT: { id } }, data: { enabled: false } })] : []),
     db.distilledModel.updateMany({ where: { id, projectId }, data: { enabled } }),
   ]);
-  for (const l of changeListeners) l(projectId, row.feature);
+  changeNotices.tell(projectId, row.feature);
   return true;
 }
 
