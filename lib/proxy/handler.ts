@@ -218,50 +218,39 @@ export function createProxyHandler(opts: ProxyHandlerOptions = {}): ProxyHandler
       ((info) => console.error(`[proxy] call log: ${info.events} call(s) not stored: ${info.reason}`)),
   });
   const projectUpstreams = new ProjectUpstreamCache(settings.projectSettingsTtlMs);
-  let lastLocalAnswerError = 0;
+  // Each optional step fails open (the call is forwarded as it came): one line a minute per step is enough
+  // to notice a broken model, rule or database without flooding the log.
+  const atMostOncePerMinute = () => {
+    let last = 0;
+    return (message: string) => {
+      if (Date.now() - last < 60_000) return;
+      last = Date.now();
+      console.error(`[proxy] ${message}`);
+    };
+  };
   const localAnswers = new LocalAnswers({
     ttlMs: settings.distilledModelsTtlMs,
     auditShare: settings.distilledAuditShare,
     random: opts.distilledRandom ?? Math.random,
-    // Forwarding is the safe fallback; one line a minute is enough to notice a broken model or database.
-    onError: (message) => {
-      if (Date.now() - lastLocalAnswerError < 60_000) return;
-      lastLocalAnswerError = Date.now();
-      console.error(`[proxy] ${message}`);
-    },
+    onError: atMostOncePerMinute(),
   });
-  let lastModelRouteError = 0;
   const modelRouter = new ModelRouter({
     ttlMs: settings.modelRoutesTtlMs,
     random: opts.modelRoutesRandom ?? Math.random,
-    onError: (message) => {
-      if (Date.now() - lastModelRouteError < 60_000) return;
-      lastModelRouteError = Date.now();
-      console.error(`[proxy] ${message}`);
-    },
+    onError: atMostOncePerMinute(),
   });
-  let lastPromptRuleError = 0;
   const promptRewriter = new PromptRewriter({
     ttlMs: settings.promptRulesTtlMs,
     random: opts.promptRulesRandom ?? Math.random,
-    onError: (message) => {
-      if (Date.now() - lastPromptRuleError < 60_000) return;
-      lastPromptRuleError = Date.now();
-      console.error(`[proxy] ${message}`);
-    },
+    onError: atMostOncePerMinute(),
   });
-  let lastResponseCacheError = 0;
   const responseCache = new ResponseCache({
     ttlMs: settings.cacheRulesTtlMs,
     maxEntries: settings.cacheMaxEntries,
     maxBytes: settings.cacheMaxBytes,
     random: opts.cacheRandom ?? Math.random,
     now: opts.cacheNow ?? Date.now,
-    onError: (message) => {
-      if (Date.now() - lastResponseCacheError < 60_000) return;
-      lastResponseCacheError = Date.now();
-      console.error(`[proxy] ${message}`);
-    },
+    onError: atMostOncePerMinute(),
   });
   // The allow-list is fixed for the handler's life, so a (provider, override) pair always gets the
   // same answer: decide once, not per call (URL parsing is a good part of the per-call cost).
