@@ -7,6 +7,7 @@ import { useCallback, useState, type FormEvent } from "react";
 import type { RunsOverview } from "@/lib/recommend/analysis-runs";
 import type { FindingView, SavingsSummary } from "@/lib/recommend/findings";
 import type { RealisedSummary } from "@/lib/recommend/realised";
+import { formatDuration } from "../format";
 import { sendJson } from "../send-json";
 import { AnalysisRuns } from "./analysis-runs";
 import styles from "./dashboard.module.css";
@@ -36,12 +37,6 @@ function routeTarget(f: FindingView): string | null {
 /** What "Apply in proxy" does for one finding: the API it posts to, what it asks first, what it says after. */
 type ProxyApplication = { url: string; confirm: string; done: (created: boolean) => string };
 
-function duration(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
-  if (seconds >= 3_600) return `${Math.round(seconds / 3_600)} h`;
-  return `${Math.round(seconds / 60)} min`;
-}
-
 /**
  * The proxy rule a finding can become: a model route (rightsize, lib/proxy/model-routes.ts), a cache
  * rule (cache, lib/proxy/cache-rules.ts) or a prompt rule (a compressed fixed prompt a replay verified,
@@ -66,7 +61,7 @@ function proxyApplication(f: FindingView, apiBase: string): ProxyApplication | n
     return {
       url: `${apiBase}/cache-rules`,
       confirm:
-        `Let the Spendlens proxy answer repeated "${feature}" calls of ${model} from its cache for ${duration(ttl)}? ` +
+        `Let the Spendlens proxy answer repeated "${feature}" calls of ${model} from its cache for ${formatDuration(ttl)}? ` +
         (semantic
           ? "The proxy caches by exact match only (after normalising case and spacing): this semantic recommendation will realise only its exact-duplicate share. "
           : "Requests match when equal after normalising case and spacing. ") +

@@ -9,7 +9,7 @@ import { listDistilledModels, type DistilledModelView } from "@/lib/analysis/dis
 import { listCacheRules } from "@/lib/proxy/cache-rules";
 import { listModelRoutes } from "@/lib/proxy/model-routes";
 import { listPromptRules } from "@/lib/proxy/prompt-rules";
-import { formatDateTime } from "../format";
+import { formatDateTime, formatDuration } from "../format";
 import { DistilledModelToggle } from "./distilled-model-toggle";
 import { ProxyRuleActions } from "./proxy-rule-actions";
 import { EnabledBadge, ProxyRulesTable, RuleCreated } from "./proxy-rules-table";
@@ -147,13 +147,6 @@ export async function ModelRoutesPanel(props: { projectId: string; url: string; 
   );
 }
 
-function ttl(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
-  if (seconds % 3_600 === 0) return `${seconds / 3_600} h`;
-  if (seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
-}
-
 /** Cache rules: a feature's repeated requests of a model answered from the proxy's exact-match cache, with their switches. */
 export async function CacheRulesPanel(props: { projectId: string; url: string; canManage: boolean; timeZone: string }) {
   const rules = await listCacheRules(props.projectId);
@@ -188,7 +181,7 @@ export async function CacheRulesPanel(props: { projectId: string; url: string; c
           <td>
             <code>{r.model}</code>
           </td>
-          <td>{ttl(r.ttlSeconds)}</td>
+          <td>{formatDuration(r.ttlSeconds)}</td>
           <td>{percent(r.auditShare)}</td>
           <RuleCreated rule={r} timeZone={props.timeZone} />
           <td>
