@@ -121,8 +121,7 @@ export function aggregateRollups(calls: Iterable<RollupInput>): Rollups {
   const hourly = new Map<string, RollupDelta>();
   const users = new Map<string, UserDayDelta>();
   for (const c of calls) {
-    const ms = c.timestamp.getTime();
-    const hour = new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
+    const hour = hourOf(c.timestamp).toISOString();
     // Keys as Postgres will hold them (pgSafeText): "\u0000" and "\ud800" are one key there.
     const model = pgSafeText(c.model ?? "");
     const feature = pgSafeText(c.feature ?? "");
@@ -146,7 +145,7 @@ export function aggregateRollups(calls: Iterable<RollupInput>): Rollups {
       };
       hourly.set(hourKey, h);
     }
-    const day = new Date(Math.floor(ms / 86_400_000) * 86_400_000).toISOString();
+    const day = dayOf(c.timestamp).toISOString();
     const endUser = pgSafeText(c.endUser ?? "");
     const userKey = `${day}\u0000${endUser}`;
     let u = users.get(userKey);

@@ -12,6 +12,8 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import type { LeverFinding } from "../../lib/analysis/types";
+import { LATENCY_BUCKET_BOUNDS_MS } from "../../lib/ingest/rollup";
+import { DAY_SQL, HOUR_SQL } from "../../lib/ingest/writer";
 
 const SIZES = (process.env.BENCH_DASHBOARD_SIZES ?? "1000000,10000000").split(",").map((s) => Number(s.trim()));
 const CHUNK = 1_000_000;
@@ -29,7 +31,7 @@ const MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "
 const PRICE_IN = [2.5e-6, 0.15e-6, 2e-6, 0.4e-6, 1.1e-6, 3e-6, 0.8e-6, 15e-6];
 const PRICE_OUT = [10e-6, 0.6e-6, 8e-6, 1.6e-6, 4.4e-6, 15e-6, 4e-6, 75e-6];
 const ANSWERS = ["card_arrival", "Your refund is on its way.", "I have escalated your ticket to a human agent.", "{\"intent\":\"top_up\"}", "Here is a summary of the thread.", "Bonjour, comment puis-je vous aider ?", "LGTM with two nits.", "billing"];
-const BOUNDS = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000];
+const BOUNDS = LATENCY_BUCKET_BOUNDS_MS; // the writer's histogram, so the rollup is the one ingest would build
 
 type Stats = { p50: number; p95: number; max: number; n: number };
 
@@ -76,7 +78,7 @@ FROM (
 const ROLLUP_SQL = `
 INSERT INTO "UsageHourly" ("projectId", "hour", "model", "feature", "requests", "errors", "unpricedRequests",
   "inputTokens", "outputTokens", "cachedInputTokens", "costUsd", "latencySumMs", "latencyCount", "latencyBuckets")
-SELECT "projectId", to_timestamp(floor(extract(epoch FROM "timestamp") / 3600) * 3600), coalesce(model, ''), coalesce(feature, ''),
+SELECT "projectId", ${HOUR_SQL(`"timestamp"`)}, coalesce(model, ''), coalesce(feature, ''),
   count(*), count(*) FILTER (WHERE status >= 400), count(*) FILTER (WHERE "costUsd" IS NULL),
   sum("inputTokens"), sum("outputTokens"), sum("cachedInputTokens"), coalesce(sum("costUsd"), 0), coalesce(sum("latencyMs"), 0), count("latencyMs"),
   ARRAY[${Array.from({ length: BOUNDS.length + 1 }, (_, i) => `count(*) FILTER (WHERE width_bucket("latencyMs", '{${BOUNDS.join(",")}}'::int[]) = ${i})`).join(", ")}]::int[]
@@ -85,7 +87,7 @@ GROUP BY 1, 2, 3, 4`;
 
 const USER_ROLLUP_SQL = `
 INSERT INTO "UsageDailyUser" ("projectId", "day", "endUser", "requests", "errors", "unpricedRequests", "inputTokens", "outputTokens", "costUsd")
-SELECT "projectId", to_timestamp(floor(extract(epoch FROM "timestamp") / 86400) * 86400), coalesce("endUser", ''),
+SELECT "projectId", ${DAY_SQL(`"timestamp"`)}, coalesce("endUser", ''),
   count(*), count(*) FILTER (WHERE status >= 400), count(*) FILTER (WHERE "costUsd" IS NULL),
   sum("inputTokens"), sum("outputTokens"), coalesce(sum("costUsd"), 0)
 FROM "Call" WHERE "projectId" = $1 AND "replayRunId" IS NULL
